@@ -1,0 +1,61 @@
+# B12 Care. `make run` sets everything up and starts web + worker + beat; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint fmt bench deps static migrate seed clean help
+
+help:
+	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
+	@echo "make test   run the whole test suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)"
+	@echo "make lint   ruff"
+	@echo "make bench  benchmarks (see docs/benchmarks.md)"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "B12 Care needs Python 3.11 or newer (set PYTHON=python3.11)"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Front-end libraries come from npm and are served by us (never from a CDN).
+static/vendor/.installed: node_modules/.installed
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap/css static/vendor/bootstrap/js
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map static/vendor/bootstrap/css/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map static/vendor/bootstrap/js/
+	touch $@
+
+deps: $(VENV)/.installed static/vendor/.installed
+
+migrate: deps
+	mkdir -p var
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
+
+seed: migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+
+run: seed
+	@echo "B12 Care on http://127.0.0.1:$(PORT)  (demo logins above; Ctrl-C stops web, worker and beat)"
+	DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho -f Procfile start -p $(PORT)
+
+test: deps
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(VENV)/bin/ruff check .
+
+fmt: deps
+	$(VENV)/bin/ruff format .
+
+bench: deps
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles var .pytest_cache

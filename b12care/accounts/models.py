@@ -1,0 +1,248 @@
+"""Users, roles, patient profiles, care teams and the read-access log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+from b12care.core.models import TimeStampedModel
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    CLINICIAN = "clinician", "Clinician"
+    ADMIN = "admin", "Administrator"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in with their email address. ``role`` decides what they may see."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == Role.CLINICIAN
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not a known time zone. Use a name like Europe/London.",
+            params={"value": value},
+        )
+
+
+class Country(models.TextChoices):
+    """Countries we show an emergency number for; OTHER falls back to 112."""
+
+    GB = "GB", "United Kingdom"
+    IE = "IE", "Ireland"
+    US = "US", "United States"
+    CA = "CA", "Canada"
+    AU = "AU", "Australia"
+    NZ = "NZ", "New Zealand"
+    EU = "EU", "European Union (other)"
+    OTHER = "XX", "Other"
+
+
+EMERGENCY_NUMBERS = {"GB": "999", "IE": "112", "US": "911", "CA": "911", "AU": "000", "NZ": "111"}
+
+
+class Cause(models.TextChoices):
+    PERNICIOUS_ANAEMIA = "pernicious_anaemia", "Pernicious anaemia (autoimmune)"
+    GASTRIC_SURGERY = "gastric_surgery", "Gastric or bowel surgery"
+    MALABSORPTION = "malabsorption", "Other malabsorption (e.g. Crohn's, coeliac)"
+    DIETARY = "dietary", "Diet low in B12"
+    MEDICATION = "medication", "Medicines (e.g. metformin, acid reducers)"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not yet known"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    UNSPECIFIED = "unspecified", "Not specified"
+
+
+def _default_reminder_time() -> dt.time:
+    return dt.time(8, 0)
+
+
+class PatientProfile(TimeStampedModel):
+    """Clinical and reminder settings of one patient. Every schedule lives in ``timezone``."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_profile"
+    )
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_timezone],
+        help_text="Where the patient lives: doses and reminders follow this local time.",
+    )
+    country = models.CharField(
+        max_length=2,
+        choices=Country.choices,
+        default=Country.GB,
+        help_text="Used to show the right emergency number.",
+    )
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(
+        max_length=16,
+        choices=Sex.choices,
+        default=Sex.UNSPECIFIED,
+        help_text="Used for sex-specific lab ranges (e.g. haemoglobin).",
+    )
+    cause = models.CharField(
+        "cause of deficiency", max_length=32, choices=Cause.choices, default=Cause.UNKNOWN
+    )
+    neurological_involvement = models.BooleanField(
+        default=False, help_text="Numbness, tingling, balance or memory problems at diagnosis."
+    )
+    severe_anaemia = models.BooleanField(
+        "severe anaemia at start",
+        default=False,
+        help_text="Severe megaloblastic anaemia: potassium is checked in the first 48 hours.",
+    )
+    phone = models.CharField(
+        max_length=32, blank=True, help_text="Mobile number for text reminders (optional)."
+    )
+    # Reminder preferences (issue D builds the sweeps that read them).
+    remind_by_email = models.BooleanField("email reminders", default=True)
+    remind_by_sms = models.BooleanField("text message reminders", default=False)
+    remind_in_app = models.BooleanField("in-app reminders", default=True)
+    reminder_time = models.TimeField(
+        default=_default_reminder_time,
+        help_text="Local time on the day a dose is due when we remind you.",
+    )
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "user__email"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def emergency_number(self) -> str:
+        return EMERGENCY_NUMBERS.get(self.country, "112")
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.email
+
+
+class CareTeamMembership(models.Model):
+    """A clinician who looks after a patient. Clinicians see only their own patients."""
+
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="care_team")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="care_memberships",
+        limit_choices_to={"role": Role.CLINICIAN},
+    )
+    is_primary = models.BooleanField("primary clinician", default=False)
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "clinician"], name="careteam_unique_member"),
+        ]
+        verbose_name = "care team membership"
+
+    def __str__(self) -> str:
+        return f"{self.clinician} → {self.patient}"
+
+    def clean(self) -> None:
+        if self.clinician_id and self.clinician.role != Role.CLINICIAN:
+            raise ValidationError({"clinician": "Only clinicians can join a care team."})
+
+
+class AccessLog(models.Model):
+    """One row each time someone other than the patient opens that patient's data."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    patient = models.ForeignKey(
+        PatientProfile, on_delete=models.CASCADE, related_name="access_log"
+    )
+    action = models.CharField(max_length=80)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.patient} ({self.action}) at {self.at:%Y-%m-%d %H:%M}"

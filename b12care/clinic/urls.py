@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clinic"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("patients/new/", views.patient_invite_view, name="patient_invite"),
+    path("patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),
+]

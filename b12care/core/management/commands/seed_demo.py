@@ -1,0 +1,32 @@
+"""`manage.py seed_demo`: demo people and months of history. Safe to run again (idempotent)."""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from b12care.accounts.demo import seed_people
+
+# Each app's demo module has seed(patients=[(profile, DemoPatient)], clinicians=[...], now=...).
+DEMO_MODULES = ("injections.demo", "symptoms.demo", "labs.demo", "b12care.alerts.demo")
+
+
+class Command(BaseCommand):
+    help = "Create the demo admin, clinicians and patients with realistic history (idempotent)."
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        with transaction.atomic():
+            admin, clinicians, patients = seed_people()
+            for name in DEMO_MODULES:
+                import_module(name).seed(patients=patients, clinicians=clinicians, now=now)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins (password "
+                                             f"'{settings.DEMO_PASSWORD}', demo data only):"))
+        self.stdout.write(f"  admin      {admin.email}")
+        for user in clinicians:
+            self.stdout.write(f"  clinician  {user.email}")
+        for profile, spec in patients:
+            self.stdout.write(f"  patient    {profile.user.email:28} {spec.timezone}")
+        self.stdout.write(f"Sign in at {settings.SITE_URL}/accounts/login/")

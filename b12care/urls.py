@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from b12care.accounts.views import InviteAcceptView
+from b12care.core import views as core_views
+
+admin.site.site_header = "B12 Care administration"
+admin.site.site_title = "B12 Care admin"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("me/", core_views.patient_home, name="patient_home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path(
+        "welcome/<uidb64>/<token>/",
+        InviteAcceptView.as_view(),
+        name="invite_accept",
+    ),
+    path("clinic/", include("b12care.clinic.urls")),
+    path("injections/", include("injections.urls")),
+    path("diary/", include("symptoms.urls")),
+    path("labs/", include("labs.urls")),
+    path("alerts/", include("b12care.alerts.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,15 @@
+"""This app's sections of the patient home and the clinician review page (b12care/core/sections.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from b12care.accounts.models import PatientProfile, User
+
+
+def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
+    return {"title": "Injections", "template": "injections/_home_section.html", "context": {}}
+
+
+def review_section(patient: PatientProfile, *, now: dt.datetime, viewer: User) -> dict | None:
+    return {"title": "Injections", "template": "injections/_review_section.html", "context": {}}
