@@ -85,3 +85,58 @@ def patient_client(client, patient):
 def clinician_client(client, clinician):
     client.force_login(clinician)
     return client
+
+
+# --- Browser journeys and services ----------------------------------------------------------------
+# In CI (.ci/run sets B12_REQUIRE_BROWSER=1) a missing chromium fails the run instead of skipping.
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    from b12care.core.tests.browser import chromium_available
+
+    require_browser = os.environ.get("B12_REQUIRE_BROWSER") == "1"
+    skip_browser = pytest.mark.skip(reason="chromium not installed (apt-get install chromium)")
+    skip_redis = pytest.mark.skip(reason="needs REDIS_URL (real Redis); .ci/run sets it")
+    for item in items:
+        if "browser" in item.keywords and not chromium_available() and not require_browser:
+            item.add_marker(skip_browser)
+        if "redis" in item.keywords and settings.BROKER_SCHEME != "redis":
+            item.add_marker(skip_redis)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def browser_page(request, transactional_db, live_server, monkeypatch):
+    """A phone-sized (390×844) chromium page. Saves a screenshot if the test fails."""
+    import pathlib
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from b12care.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # (and the live server's) are still synchronous, so Django's async guard is lifted here only.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=PHONE, locale="en-GB")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        failed = getattr(request.node, "rep_call", None)
+        if failed is not None and failed.failed:
+            folder = pathlib.Path(__file__).parent / "test-artifacts"
+            folder.mkdir(exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        context.close()
+        browser.close()

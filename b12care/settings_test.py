@@ -21,3 +21,7 @@ if not REDIS_URL:
     CELERY_BROKER_URL = "memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
     BROKER_SCHEME = "memory"
+
+# Live-server and worker threads must not keep connections open past a test, or PostgreSQL
+# refuses to drop the test database at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

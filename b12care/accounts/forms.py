@@ -49,7 +49,9 @@ class InvitePatientForm(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.UNSPECIFIED)
-    cause = forms.ChoiceField(label="Cause of deficiency", choices=Cause.choices)
+    cause = forms.ChoiceField(
+        label="Cause of deficiency", choices=Cause.choices, initial=Cause.UNKNOWN
+    )
     neurological_involvement = forms.BooleanField(
         required=False,
         label="Neurological involvement",

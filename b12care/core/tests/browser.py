@@ -1,0 +1,37 @@
+"""Helpers for browser journeys: Playwright driving Debian's chromium (no browser download).
+
+Fixtures live in the root conftest.py (``browser_page``); journeys are marked
+``@pytest.mark.browser``. A failing journey saves a screenshot under ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Flags for a sandboxed, offline machine: no background calls home, no GPU.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def chromium_available() -> bool:
+    return os.path.exists(CHROMIUM) or shutil.which(CHROMIUM) is not None
+
+
+def login_as(page, live_server, email: str, password: str) -> None:
+    """Sign in through the real allauth form, as a person would."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
