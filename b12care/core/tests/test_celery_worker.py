@@ -8,7 +8,6 @@ from b12care.core import tasks
 from b12care.core.models import Heartbeat
 
 
-
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_completes_a_task_sent_through_redis():
