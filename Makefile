@@ -6,13 +6,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint fmt bench deps static migrate seed clean help
+.PHONY: run test lint fmt deps migrate seed clean help
 
 help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
 	@echo "make test   run the whole test suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)"
 	@echo "make lint   ruff"
-	@echo "make bench  benchmarks (see docs/benchmarks.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "B12 Care needs Python 3.11 or newer (set PYTHON=python3.11)"'
@@ -53,9 +52,6 @@ lint: deps
 
 fmt: deps
 	$(VENV)/bin/ruff format .
-
-bench: deps
-	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles var .pytest_cache
