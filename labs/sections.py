@@ -1,4 +1,4 @@
-"""This app's sections of the patient home and the clinician review page (b12care/core/sections.py)."""
+"""This app's sections of the patient home and clinician review page (core/sections.py)."""
 
 from __future__ import annotations
 
