@@ -140,3 +140,9 @@ def browser_page(request, transactional_db, live_server, monkeypatch):
             page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
         context.close()
         browser.close()
+        # Under Playwright's greenlet the test's ORM calls ran on their own connection object
+        # (Django keeps connections per context); close it, or PostgreSQL cannot drop the test
+        # database at the end of the run.
+        from django.db import connections
+
+        connections.close_all()
