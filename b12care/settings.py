@@ -218,6 +218,14 @@ else:
 BROKER_SCHEME = CELERY_BROKER_URL.split(":", 1)[0]  # "redis" or "filesystem"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- Cache (allauth's rate limits live here, so they must be shared by every web process) --------
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": "b12care"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+
 # --- Crispy forms ------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -233,4 +241,7 @@ LOGGING = {
 }
 
 # --- Product ------------------------------------------------------------------------------------
+# Only `make bench` turns this on: adds /bench/baseline/, the bare 50-row page that every
+# benchmarked page is compared with.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 DEMO_PASSWORD = "b12-demo-pass"  # demo data only: printed by make run, documented in README

@@ -16,6 +16,9 @@ from .settings import REDIS_URL
 # Fast hashing: tests create many users; production keeps Django's default (PBKDF2).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Each test starts with empty rate-limit counters.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 if not REDIS_URL:
     # Without Redis, tests that enqueue use an in-process broker instead of files in var/.
     CELERY_BROKER_URL = "memory://"

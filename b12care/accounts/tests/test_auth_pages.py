@@ -47,3 +47,13 @@ def test_password_reset_sends_an_email(client, patient):
 def test_pages_need_sign_in(client):
     assert client.get("/me/")["Location"].startswith("/accounts/login/")
     assert client.get("/clinic/")["Location"].startswith("/accounts/login/")
+
+
+def test_repeated_wrong_passwords_are_rate_limited(client, patient):
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": "pat@example.org", "password": "wrong"})
+    response = client.post(
+        "/accounts/login/", {"login": "pat@example.org", "password": "correct-horse-battery"}
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
