@@ -1,0 +1,544 @@
+"""Writes for schedules, planned doses, the injection log, readiness and supply.
+
+Every function takes keyword-only arguments and ``now`` explicitly, validates with
+``full_clean()`` and runs in one transaction. Views and tasks only call these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+
+from b12care.accounts.models import PatientProfile, Role, User
+from b12care.alerts import hooks
+from labs import monitoring
+
+from . import scheduling
+from .models import (
+    INFLAMED_SITE_REACTIONS,
+    LOCAL_REACTIONS,
+    SYSTEMIC_REACTIONS,
+    AdministeredBy,
+    DoseStatus,
+    EndKind,
+    Injection,
+    Phase,
+    PlannedDose,
+    ProtocolTemplate,
+    Regimen,
+    RegimenStatus,
+    Site,
+    SuitabilityAssessment,
+    Supply,
+    TemplatePhase,
+    TrainingRecord,
+)
+
+log = logging.getLogger(__name__)
+
+# Patients may log a time a little ahead of the server clock (their phone's clock drifts).
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+PATIENT_EDIT_PERIOD = dt.timedelta(hours=24)
+PHASE_FIELDS = ("kind", "product", "dose", "unit", "repeat", "interval", "weekdays", "end_kind",
+                "count", "until", "time_of_day", "start_date", "note")
+
+
+# --- Schedules --------------------------------------------------------------------------------
+
+def active_regimen(patient: PatientProfile) -> Regimen | None:
+    return (
+        Regimen.objects.filter(patient=patient, status=RegimenStatus.ACTIVE)
+        .prefetch_related("phases")
+        .first()
+    )
+
+
+def phases_of(regimen: Regimen) -> list[Phase]:
+    return sorted(regimen.phases.all(), key=lambda p: p.order)
+
+
+@dataclass
+class Regeneration:
+    created: int = 0
+    removed: int = 0
+    missed: int = 0
+
+
+@transaction.atomic
+def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Regeneration:
+    """Bring the patient's planned doses in line with their active regimen and time zone.
+
+    Idempotent: running it twice changes nothing. Only future, untaken doses are replaced;
+    past doses and taken doses are history and are never rewritten (a phase with no doses yet,
+    e.g. a backdated new regimen, gets its past doses too). Open doses whose matching window
+    has passed become missed. The reminder sweep calls this periodically for every patient.
+    """
+    result = Regeneration()
+    regimen = active_regimen(patient)
+    future_open = PlannedDose.objects.filter(
+        patient=patient, status=DoseStatus.OPEN, due_at__gt=now
+    )
+    if regimen is None:
+        result.removed = future_open.delete()[0]
+        return result
+    # Doses of ended regimens are not due any more.
+    result.removed += future_open.exclude(regimen=regimen).delete()[0]
+
+    phases = phases_of(regimen)
+    slots = scheduling.plan_slots([p.plan for p in phases], patient.tz, now=now)
+    existing = list(PlannedDose.objects.filter(regimen=regimen))
+    phases_with_doses = {d.phase_id for d in existing}
+    wanted = {}
+    for slot in slots:
+        phase = phases[slot.phase_index]
+        wanted[(phase.pk, slot.sequence)] = (phase, slot)
+
+    stale = [
+        d.pk for d in existing
+        if d.status == DoseStatus.OPEN and d.due_at > now
+        and ((d.phase_id, d.sequence) not in wanted
+             or wanted[(d.phase_id, d.sequence)][1].due_at != d.due_at)
+    ]
+    if stale:
+        result.removed += PlannedDose.objects.filter(pk__in=stale).delete()[0]
+    stale_set = set(stale)
+    kept = [d for d in existing if d.pk not in stale_set]
+    kept_keys = {(d.phase_id, d.sequence) for d in kept}
+    taken_instants = {d.due_at for d in kept}
+
+    new = []
+    for key, (phase, slot) in wanted.items():
+        if key in kept_keys or slot.due_at in taken_instants:
+            continue
+        if slot.due_at <= now and phase.pk in phases_with_doses:
+            continue  # never invent past doses for a phase that already has history
+        rec = phase.recurrence
+        new.append(PlannedDose(
+            regimen=regimen, phase=phase, patient=patient, sequence=slot.sequence,
+            due_at=slot.due_at, window=scheduling.match_window(rec),
+            grace=scheduling.on_time_grace(rec),
+        ))
+        taken_instants.add(slot.due_at)
+    PlannedDose.objects.bulk_create(new)
+    result.created = len(new)
+    result.missed = mark_missed(patient, now=now)
+    return result
+
+
+def mark_missed(patient: PatientProfile, *, now: dt.datetime) -> int:
+    """Open doses whose matching window has closed without an injection become missed."""
+    overdue = PlannedDose.objects.filter(
+        patient=patient, status=DoseStatus.OPEN, due_at__lt=now - scheduling.MIN_MATCH_WINDOW
+    ).only("pk", "due_at", "window")
+    ids = [d.pk for d in overdue if d.due_at + d.window < now]
+    if not ids:
+        return 0
+    return PlannedDose.objects.filter(pk__in=ids, status=DoseStatus.OPEN).update(
+        status=DoseStatus.MISSED
+    )
+
+
+def template_phase_values(template_phase: TemplatePhase, *, start_date: dt.date | None,
+                          time_of_day: dt.time) -> dict:
+    values = {name: getattr(template_phase, name) for name in (
+        "order", "kind", "product", "dose", "unit", "repeat", "interval", "weekdays",
+        "end_kind", "count", "note")}
+    values["time_of_day"] = time_of_day
+    values["start_date"] = start_date
+    values["until"] = None
+    if template_phase.end_kind == EndKind.UNTIL:
+        base = start_date or dt.date.today()
+        values["until"] = base + dt.timedelta(days=template_phase.until_after_days or 14)
+    return values
+
+
+def template_phases(template: ProtocolTemplate, *, start_date: dt.date,
+                    time_of_day: dt.time) -> list[Phase]:
+    """Unsaved Phase objects copied from ``template`` (the first starts on ``start_date``)."""
+    return [
+        Phase(**template_phase_values(tp, start_date=start_date if i == 0 else None,
+                                      time_of_day=time_of_day))
+        for i, tp in enumerate(template.phases.order_by("order"))
+    ]
+
+
+def preview(phases: list[Phase], *, patient: PatientProfile, now: dt.datetime,
+            limit: int = 8) -> list[dict]:
+    """The next doses the given (possibly unsaved) phases would create, for the form preview."""
+    for phase in phases:
+        phase.clean()  # raises ValidationError with a readable message
+    plans = [p.plan for p in phases]
+    start = min((p.start_date for p in phases if p.start_date), default=None)
+    after = now
+    if start is not None:
+        start_instant = scheduling.to_utc(start, dt.time(0), patient.tz)
+        after = min(now, start_instant - dt.timedelta(seconds=1))
+    rows = []
+    for slot in scheduling.next_slots(plans, patient.tz, after=after, limit=limit):
+        phase = phases[slot.phase_index]
+        rows.append({
+            "phase": phase, "sequence": slot.sequence, "due_at": slot.due_at,
+            "local": slot.due_at.astimezone(patient.tz),
+        })
+    return rows
+
+
+@transaction.atomic
+def regimen_create_from_template(
+    *, patient: PatientProfile, template: ProtocolTemplate, start_date: dt.date,
+    time_of_day: dt.time, created_by: User, now: dt.datetime,
+) -> Regimen:
+    """Give ``patient`` a new active regimen copied from ``template``; an existing active
+    regimen ends (its future untaken doses go). Starts the default lab monitoring plan."""
+    phases = template_phases(template, start_date=start_date, time_of_day=time_of_day)
+    if not phases:
+        raise ValidationError("This template has no phases.")
+    previous = Regimen.objects.select_for_update().filter(
+        patient=patient, status=RegimenStatus.ACTIVE
+    )
+    for old in previous:
+        regimen_end(regimen=old, by=created_by, now=now)
+    regimen = Regimen(patient=patient, template=template, name=template.name,
+                      start_date=start_date, created_by=created_by)
+    regimen.full_clean()
+    regimen.save()
+    for phase in phases:
+        phase.regimen = regimen
+        phase.full_clean()
+        phase.save()
+    regenerate_planned_doses(patient, now=now)
+    first = regimen.planned_doses.order_by("due_at").first()
+    treatment_start = scheduling.local_day(first.due_at, patient.tz) if first else start_date
+    monitoring.create_default_plan(
+        patient=patient, treatment_start=treatment_start, created_by=created_by
+    )
+    return regimen
+
+
+@transaction.atomic
+def regimen_end(*, regimen: Regimen, by: User, now: dt.datetime) -> Regimen:
+    regimen.status = RegimenStatus.ENDED
+    regimen.ended_at = now
+    regimen.save(update_fields=["status", "ended_at", "updated_at"])
+    PlannedDose.objects.filter(regimen=regimen, status=DoseStatus.OPEN, due_at__gt=now).delete()
+    return regimen
+
+
+@transaction.atomic
+def phase_update(*, phase: Phase, by: User, now: dt.datetime, **values) -> Phase:
+    """Change a phase's plain choices; future untaken doses follow, history stays."""
+    unknown = set(values) - set(PHASE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown phase fields: {sorted(unknown)}")
+    for name, value in values.items():
+        setattr(phase, name, value)
+    if phase.end_kind != EndKind.COUNT:
+        phase.count = None
+    if phase.end_kind != EndKind.UNTIL:
+        phase.until = None
+    phase.full_clean()
+    phase.save()
+    regenerate_planned_doses(phase.regimen.patient, now=now)
+    return phase
+
+
+@transaction.atomic
+def phase_add(*, regimen: Regimen, by: User, now: dt.datetime, **values) -> Phase:
+    order = (regimen.phases.aggregate(m=Max("order"))["m"] or 0) + 1
+    phase = Phase(regimen=regimen, order=order)
+    return phase_update(phase=phase, by=by, now=now, **values)
+
+
+@transaction.atomic
+def phase_end(*, phase: Phase, end_date: dt.date, by: User, now: dt.datetime) -> Phase:
+    """A clinician ends a phase on ``end_date`` ("no further improvement"); the next phase
+    continues from that day (its first dose one of its own intervals later)."""
+    if phase.ended_on is not None:
+        raise ValidationError("This phase has already ended.")
+    spans = scheduling.phase_spans([p.plan for p in phases_of(phase.regimen)])
+    span = spans[[p.pk for p in phases_of(phase.regimen)].index(phase.pk)]
+    if span.anchor is None:
+        raise ValidationError("This phase has not started yet; end the phase before it first.")
+    if end_date < span.anchor:
+        raise ValidationError({"end_date": "The end date cannot be before the phase started."})
+    today = scheduling.local_day(now, phase.regimen.patient.tz)
+    if end_date > today + dt.timedelta(days=366):
+        raise ValidationError({"end_date": "Choose an end date within the next year."})
+    phase.ended_on = end_date
+    phase.ended_by = by
+    phase.full_clean()
+    phase.save()
+    regenerate_planned_doses(phase.regimen.patient, now=now)
+    return phase
+
+
+# --- Self-injection readiness -----------------------------------------------------------------
+
+@dataclass
+class Readiness:
+    ready: bool
+    assessment: SuitabilityAssessment | None
+    training: TrainingRecord | None
+    reasons: list[str] = field(default_factory=list)
+    contact: str = "your clinic"
+
+
+def self_injection_readiness(patient: PatientProfile) -> Readiness:
+    """Self-injection needs a suitable assessment and a complete observed training."""
+    assessment = patient.suitability_assessments.select_related("assessed_by").first()
+    training = patient.training_records.select_related("observed_by").first()
+    reasons = []
+    if assessment is None:
+        reasons.append("Your clinician has not yet assessed whether self-injection suits you.")
+    elif not assessment.suitable:
+        reasons.append("Your clinician's assessment says injections should be given by a nurse "
+                       "or carer for now.")
+    if training is None:
+        reasons.append("A clinician has not yet watched you give your first injection.")
+    elif not training.complete:
+        reasons.append("Your injection training is not complete yet.")
+    member = patient.care_team.select_related("clinician").order_by("-is_primary").first()
+    contact = str(member.clinician) if member else "your clinic"
+    return Readiness(not reasons, assessment, training, reasons, contact)
+
+
+def _require_clinician(user: User) -> None:
+    if user.role not in (Role.CLINICIAN, Role.ADMIN):
+        raise PermissionDenied("Only clinicians can do this.")
+
+
+@transaction.atomic
+def assessment_record(*, patient: PatientProfile, by: User, assessed_on: dt.date,
+                      items: dict[str, bool], notes: str = "") -> SuitabilityAssessment:
+    _require_clinician(by)
+    checked = {k: bool(items.get(k)) for k in SuitabilityAssessment.ITEMS}
+    assessment = SuitabilityAssessment(patient=patient, assessed_by=by, assessed_on=assessed_on,
+                                       notes=notes, **checked)
+    assessment.full_clean()
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def training_record(*, patient: PatientProfile, by: User, observed_on: dt.date,
+                    items: dict[str, bool], notes: str = "") -> TrainingRecord:
+    _require_clinician(by)
+    record = TrainingRecord(patient=patient, observed_by=by, observed_on=observed_on, notes=notes,
+                            **{k: bool(items.get(k)) for k in TrainingRecord.ITEMS})
+    record.full_clean()
+    record.save()
+    return record
+
+
+# --- Injection log ----------------------------------------------------------------------------
+
+INJECTION_FIELDS = ("taken_at", "product", "dose", "unit", "lot_number", "expiry_date", "site",
+                    "administered_by", "pain", "notes", *LOCAL_REACTIONS, *SYSTEMIC_REACTIONS)
+
+
+@dataclass
+class Recorded:
+    injection: Injection
+    created: bool
+    findings: list
+    warnings: list[str]
+    planned_dose: PlannedDose | None
+
+
+def _check_injection(injection: Injection, *, now: dt.datetime) -> None:
+    if injection.taken_at is None:
+        raise ValidationError({"taken_at": "Enter when the injection was given."})
+    if injection.taken_at > now + FUTURE_TOLERANCE:
+        raise ValidationError({"taken_at": "The time cannot be in the future."})
+    if injection.administered_by == AdministeredBy.SELF:
+        readiness = self_injection_readiness(injection.patient)
+        if not readiness.ready:
+            raise ValidationError({"administered_by": (
+                "Self-injection is not set up yet: " + " ".join(readiness.reasons)
+                + f" Ask {readiness.contact}."
+            )})
+    injection.full_clean(exclude=["form_token"])
+
+
+def _warnings(injection: Injection, *, now: dt.datetime) -> list[str]:
+    warnings = []
+    taken_day = scheduling.local_day(injection.taken_at, injection.patient.tz)
+    if injection.expiry_date and injection.expiry_date < taken_day:
+        warnings.append(
+            f"The batch expired on {injection.expiry_date:%-d %b %Y}, before this injection. "
+            "Tell your clinic and do not use ampoules from this batch."
+        )
+    if injection.site in (Site.LEFT_DORSOGLUTEAL, Site.RIGHT_DORSOGLUTEAL):
+        warnings.append("The buttock (dorsogluteal) site is not advised because of the sciatic "
+                        "nerve. Use the thigh, hip or arm next time.")
+    return warnings
+
+
+def _match(injection: Injection) -> PlannedDose | None:
+    """Attach ``injection`` to the nearest open (or missed) planned dose within its window."""
+    taken = injection.taken_at
+    candidates = list(
+        PlannedDose.objects.select_for_update().filter(
+            patient=injection.patient,
+            regimen__status=RegimenStatus.ACTIVE,
+            status__in=[DoseStatus.OPEN, DoseStatus.MISSED],
+            due_at__gte=taken - scheduling.MAX_MATCH_WINDOW,
+            due_at__lte=taken + scheduling.MAX_MATCH_WINDOW,
+        )
+    )
+    key = scheduling.nearest_open_dose(
+        [scheduling.OpenDose(d.pk, d.due_at, d.window) for d in candidates], taken
+    )
+    if key is None:
+        return None
+    dose = next(d for d in candidates if d.pk == key)
+    dose.status = DoseStatus.TAKEN
+    dose.injection = injection
+    dose.save(update_fields=["status", "injection"])
+    return dose
+
+
+def _release(injection: Injection, *, now: dt.datetime) -> None:
+    dose = PlannedDose.objects.filter(injection=injection).first()
+    if dose is not None:
+        closed = dose.due_at + dose.window < now
+        dose.status = DoseStatus.MISSED if closed else DoseStatus.OPEN
+        dose.injection = None
+        dose.save(update_fields=["status", "injection"])
+
+
+def _uses_home_supply(injection: Injection) -> bool:
+    return injection.administered_by in (AdministeredBy.SELF, AdministeredBy.CARER)
+
+
+@transaction.atomic
+def injection_record(
+    *, patient: PatientProfile, recorded_by: User, now: dt.datetime,
+    form_token: str | None = None, **values,
+) -> Recorded:
+    """Log one injection, match it to the dose it fulfils (or record it as extra), use one
+    ampoule of home supply, and run the red-flag rules in the same transaction.
+
+    A repeated ``form_token`` (double submit, retry after a timeout) returns the injection
+    already recorded instead of a second one."""
+    if form_token:
+        existing = Injection.objects.filter(patient=patient, form_token=form_token).first()
+        if existing is not None:
+            return Recorded(existing, False, [], [], getattr(existing, "planned_dose", None))
+    unknown = set(values) - set(INJECTION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown injection fields: {sorted(unknown)}")
+    injection = Injection(patient=patient, recorded_by=recorded_by, form_token=form_token or None,
+                          **values)
+    _check_injection(injection, now=now)
+    try:
+        with transaction.atomic():
+            injection.save()
+    except IntegrityError:
+        existing = Injection.objects.filter(form_token=form_token, patient=patient).first()
+        if existing is None:
+            raise
+        return Recorded(existing, False, [], [], getattr(existing, "planned_dose", None))
+    dose = _match(injection)
+    if _uses_home_supply(injection):
+        Supply.objects.filter(patient=patient, ampoules_on_hand__gt=0).update(
+            ampoules_on_hand=F("ampoules_on_hand") - 1
+        )
+    findings = hooks.patient_data_saved(patient, now=now, source="injection")
+    return Recorded(injection, True, list(findings), _warnings(injection, now=now), dose)
+
+
+def can_change(injection: Injection, user: User, *, now: dt.datetime) -> bool:
+    """Patients may correct or delete their own entry for 24 hours; clinicians (already
+    scoped to their patients by the view) at any time. The history keeps every version."""
+    if user.role in (Role.CLINICIAN, Role.ADMIN):
+        return True
+    return (
+        user.role == Role.PATIENT
+        and injection.patient.user_id == user.pk
+        and now - injection.created_at <= PATIENT_EDIT_PERIOD
+    )
+
+
+@transaction.atomic
+def injection_update(*, injection: Injection, by: User, now: dt.datetime, **values) -> Recorded:
+    if not can_change(injection, by, now=now):
+        raise PermissionDenied("Entries older than 24 hours can only be changed by your clinic.")
+    unknown = set(values) - set(INJECTION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown injection fields: {sorted(unknown)}")
+    was_home = _uses_home_supply(injection)
+    for name, value in values.items():
+        setattr(injection, name, value)
+    _check_injection(injection, now=now)
+    _release(injection, now=now)
+    injection.save()
+    dose = _match(injection)
+    is_home = _uses_home_supply(injection)
+    if was_home != is_home:
+        supply = Supply.objects.filter(patient=injection.patient).first()
+        if supply is not None:
+            supply.ampoules_on_hand = max(0, supply.ampoules_on_hand + (1 if was_home else -1))
+            supply.save(update_fields=["ampoules_on_hand"])
+    findings = hooks.patient_data_saved(injection.patient, now=now, source="injection")
+    return Recorded(injection, False, list(findings), _warnings(injection, now=now), dose)
+
+
+@transaction.atomic
+def injection_delete(*, injection: Injection, by: User, now: dt.datetime) -> None:
+    """Delete an entry (the history table keeps it); its planned dose is due again."""
+    if not can_change(injection, by, now=now):
+        raise PermissionDenied("Entries older than 24 hours can only be deleted by your clinic.")
+    _release(injection, now=now)
+    injection.delete()
+
+
+# --- Site rotation ----------------------------------------------------------------------------
+
+# Order used to break ties between never-used sites: thighs are easiest for self-injection.
+ROTATION = (Site.LEFT_THIGH, Site.RIGHT_THIGH, Site.LEFT_VENTROGLUTEAL, Site.RIGHT_VENTROGLUTEAL,
+            Site.LEFT_DELTOID, Site.RIGHT_DELTOID)
+INFLAMED_DAYS = 7
+
+
+@dataclass
+class SiteSuggestion:
+    site: str | None
+    avoid: dict[str, str]  # site -> why (painful/inflamed recently)
+    last_used: dict[str, dt.datetime]
+
+
+def suggest_site(patient: PatientProfile, *, now: dt.datetime) -> SiteSuggestion:
+    """The least recently used site, never dorsogluteal, never one flagged painful or
+    inflamed in the last 7 days. None when every site is flagged."""
+    last_used: dict[str, dt.datetime] = {}
+    avoid: dict[str, str] = {}
+    since = now - dt.timedelta(days=INFLAMED_DAYS)
+    fields = ["site", "taken_at", *INFLAMED_SITE_REACTIONS]
+    # One row per site: the latest injection there, plus any flagged ones in the last week.
+    for row in Injection.objects.filter(patient=patient).order_by("-taken_at").values(*fields)[:60]:
+        last_used.setdefault(row["site"], row["taken_at"])
+        if row["taken_at"] >= since and any(row[name] for name in INFLAMED_SITE_REACTIONS):
+            avoid.setdefault(row["site"], "painful or inflamed in the last 7 days")
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    choices = [s for s in ROTATION if s not in avoid]
+    choices.sort(key=lambda s: (last_used.get(s, never), ROTATION.index(s)))
+    return SiteSuggestion(choices[0] if choices else None, avoid, last_used)
+
+
+# --- Supply -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def supply_set(*, patient: PatientProfile, ampoules: int, by: User, now: dt.datetime) -> Supply:
+    supply, _ = Supply.objects.get_or_create(patient=patient, defaults={"counted_at": now})
+    supply.ampoules_on_hand = ampoules
+    supply.counted_at = now
+    supply.updated_by = by
+    supply.full_clean()
+    supply.save()
+    return supply
