@@ -1,4 +1,5 @@
-"""This app's sections of the patient home and clinician review page (core/sections.py)."""
+"""This app's sections of the patient home and the clinician review page
+(see b12care/core/sections.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,47 @@ import datetime as dt
 
 from b12care.accounts.models import PatientProfile, User
 
+from . import selectors, services
+from .models import Site
+
+# Where each site sits on the body-map drawing (front view, 200 x 300 viewBox).
+SITE_POSITIONS = {
+    Site.LEFT_DELTOID: (138, 78), Site.RIGHT_DELTOID: (62, 78),
+    Site.LEFT_VENTROGLUTEAL: (128, 150), Site.RIGHT_VENTROGLUTEAL: (72, 150),
+    Site.LEFT_THIGH: (126, 200), Site.RIGHT_THIGH: (74, 200),
+    Site.LEFT_DORSOGLUTEAL: (116, 168), Site.RIGHT_DORSOGLUTEAL: (84, 168),
+}
+RECENT_DAYS = 90
+
+
+def body_map_sites(patient: PatientProfile, *, now: dt.datetime) -> list[dict]:
+    """One row per site for the body map: when last used, whether flagged, whether suggested."""
+    suggestion = services.suggest_site(patient, now=now)
+    rows = []
+    for site, label in Site.choices:
+        last = suggestion.last_used.get(site)
+        days = (now - last).days if last else None
+        x, y = SITE_POSITIONS[site]
+        rows.append({
+            "site": site, "label": label, "x": x, "y": y,
+            "last_used": last, "days_ago": days,
+            "recent": days is not None and days <= RECENT_DAYS,
+            "avoid": suggestion.avoid.get(site, ""),
+            "suggested": site == suggestion.site,
+            "not_advised": "dorsogluteal" in site,
+        })
+    return rows
+
 
 def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
-    return {"title": "Injections", "template": "injections/_home_section.html", "context": {}}
+    services.regenerate_planned_doses(patient, now=now)
+    summary = selectors.schedule_summary(patient, now=now, upcoming=4, recent=3)
+    return {"title": "Injections", "template": "injections/_home_section.html",
+            "context": {"summary": summary, "patient": patient, "now": now}}
 
 
 def review_section(patient: PatientProfile, *, now: dt.datetime, viewer: User) -> dict | None:
-    return {"title": "Injections", "template": "injections/_review_section.html", "context": {}}
+    summary = selectors.schedule_summary(patient, now=now, upcoming=3, recent=5)
+    return {"title": "Injections", "template": "injections/_review_section.html",
+            "context": {"summary": summary, "patient": patient, "now": now,
+                        "readiness": services.self_injection_readiness(patient)}}

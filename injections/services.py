@@ -168,23 +168,30 @@ def template_phases(template: ProtocolTemplate, *, start_date: dt.date,
 
 
 def preview(phases: list[Phase], *, patient: PatientProfile, now: dt.datetime,
-            limit: int = 8) -> list[dict]:
-    """The next doses the given (possibly unsaved) phases would create, for the form preview."""
+            limit: int = 8, only: Phase | None = None) -> list[dict]:
+    """The next doses the given (possibly unsaved) phases would create, for the form preview:
+    from the regimen's start (or from ``now`` for one phase, ``only``)."""
     for phase in phases:
         phase.clean()  # raises ValidationError with a readable message
     plans = [p.plan for p in phases]
-    start = min((p.start_date for p in phases if p.start_date), default=None)
     after = now
-    if start is not None:
+    start = min((p.start_date for p in phases if p.start_date), default=None)
+    if only is None and start is not None:
         start_instant = scheduling.to_utc(start, dt.time(0), patient.tz)
         after = min(now, start_instant - dt.timedelta(seconds=1))
+    slots = scheduling.plan_slots(plans, patient.tz, now=after, since=after,
+                                  horizon=dt.timedelta(days=400), min_ahead=limit)
     rows = []
-    for slot in scheduling.next_slots(plans, patient.tz, after=after, limit=limit):
+    for slot in slots:
         phase = phases[slot.phase_index]
+        if only is not None and phase is not only:
+            continue
         rows.append({
             "phase": phase, "sequence": slot.sequence, "due_at": slot.due_at,
             "local": slot.due_at.astimezone(patient.tz),
         })
+        if len(rows) == limit:
+            break
     return rows
 
 
@@ -511,6 +518,10 @@ class SiteSuggestion:
     site: str | None
     avoid: dict[str, str]  # site -> why (painful/inflamed recently)
     last_used: dict[str, dt.datetime]
+
+    @property
+    def site_label(self) -> str:
+        return Site(self.site).label if self.site else ""
 
 
 def suggest_site(patient: PatientProfile, *, now: dt.datetime) -> SiteSuggestion:

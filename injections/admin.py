@@ -1,0 +1,71 @@
+"""Admin: protocol templates are configured here; clinical rows keep their change history."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Injection,
+    Phase,
+    PlannedDose,
+    ProtocolTemplate,
+    Regimen,
+    SuitabilityAssessment,
+    Supply,
+    TemplatePhase,
+    TrainingRecord,
+)
+
+
+class TemplatePhaseInline(admin.StackedInline):
+    model = TemplatePhase
+    extra = 0
+
+
+@admin.register(ProtocolTemplate)
+class ProtocolTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "source", "is_active", "position")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [TemplatePhaseInline]
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+    fields = ("order", "kind", "product", "dose", "unit", "repeat", "interval", "weekdays",
+              "end_kind", "count", "until", "time_of_day", "start_date", "ended_on", "rrule")
+    readonly_fields = ("rrule",)
+
+
+@admin.register(Regimen)
+class RegimenAdmin(SimpleHistoryAdmin):
+    list_display = ("patient", "name", "status", "start_date")
+    list_filter = ("status",)
+    raw_id_fields = ("patient", "created_by")
+    inlines = [PhaseInline]
+
+
+@admin.register(PlannedDose)
+class PlannedDoseAdmin(admin.ModelAdmin):
+    list_display = ("patient", "due_at", "sequence", "status")
+    list_filter = ("status",)
+    raw_id_fields = ("patient", "regimen", "phase", "injection")
+    date_hierarchy = "due_at"
+
+
+@admin.register(Injection)
+class InjectionAdmin(SimpleHistoryAdmin):
+    list_display = ("patient", "taken_at", "site", "administered_by", "pain")
+    list_filter = ("site", "administered_by", "breathing_difficulty", "face_throat_swelling")
+    raw_id_fields = ("patient", "recorded_by")
+    date_hierarchy = "taken_at"
+
+
+@admin.register(SuitabilityAssessment, TrainingRecord)
+class ReadinessAdmin(SimpleHistoryAdmin):
+    raw_id_fields = ("patient",)
+
+
+@admin.register(Supply)
+class SupplyAdmin(admin.ModelAdmin):
+    list_display = ("patient", "ampoules_on_hand", "counted_at")
+    raw_id_fields = ("patient", "updated_by")

@@ -1,0 +1,281 @@
+"""Forms of the injections app: plain choices, plain-language help, accessible groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Field, Fieldset, Layout
+from django import forms
+
+from b12care.accounts.models import PatientProfile
+
+from . import scheduling
+from .models import (
+    LOCAL_REACTIONS,
+    SYSTEMIC_REACTIONS,
+    AdministeredBy,
+    EndKind,
+    Injection,
+    Phase,
+    ProtocolTemplate,
+    Site,
+    SuitabilityAssessment,
+    TrainingRecord,
+    Weekday,
+)
+
+
+def _helper(*layout) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False  # templates add the form tag and the buttons (preview/save)
+    if layout:
+        helper.layout = Layout(*layout)
+    return helper
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the patient's own zone, returned as UTC (same DST rule as
+    the schedule: a time inside a spring-forward gap means the end of the gap)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, *args, tz=None, **kwargs):
+        self.tz = tz
+        super().__init__(*args, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, dt.datetime):
+            return value
+        result = super().to_python(value)
+        if result is None:
+            return None
+        naive = result.replace(tzinfo=None)
+        return scheduling.to_utc(naive.date(), naive.time(), self.tz)
+
+
+SITE_HELP = ("We suggest the site you have used least recently. Avoid a site that is sore, red "
+             "or swollen. The buttock (dorsogluteal) site is not advised.")
+
+
+class InjectionForm(forms.ModelForm):
+    """Log (or correct) one injection. ``allow_self`` comes from the readiness check."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    local_reactions = forms.MultipleChoiceField(
+        label="At the injection site", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=list(LOCAL_REACTIONS.items()),
+    )
+    systemic_reactions = forms.MultipleChoiceField(
+        label="Anywhere else", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=list(SYSTEMIC_REACTIONS.items()),
+        help_text="If you have difficulty breathing or swelling of your face, lips or throat, "
+        "call emergency services now.",
+    )
+
+    class Meta:
+        model = Injection
+        fields = ["taken_at", "site", "administered_by", "product", "dose", "unit", "lot_number",
+                  "expiry_date", "pain", "notes"]
+        widgets = {
+            "site": forms.RadioSelect,
+            "administered_by": forms.RadioSelect,
+            "expiry_date": forms.DateInput(attrs={"type": "date"}),
+            "pain": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"taken_at": "When was it given?", "site": "Where was it given?",
+                  "administered_by": "Who gave it?"}
+        help_texts = {
+            "site": SITE_HELP,
+            "lot_number": "Printed on the ampoule or box (optional).",
+            "expiry_date": "Printed on the ampoule or box (optional). We warn you if it has "
+            "passed.",
+            "pain": "0 = no pain, 10 = worst pain imaginable (optional).",
+        }
+
+    def __init__(self, *args, patient: PatientProfile, allow_self: bool, self_reason: str = "",
+                 **kwargs):
+        instance = kwargs.get("instance")
+        initial = kwargs.setdefault("initial", {})
+        if instance is not None and instance.pk:
+            initial["local_reactions"] = [k for k in LOCAL_REACTIONS if getattr(instance, k)]
+            initial["systemic_reactions"] = [k for k in SYSTEMIC_REACTIONS if getattr(instance, k)]
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        field = LocalDateTimeField(tz=patient.tz, label=self.fields["taken_at"].label,
+                                   help_text=f"In your time zone ({patient.timezone}).")
+        self.fields["taken_at"] = field
+        if instance is not None and instance.pk:
+            self.initial["taken_at"] = instance.taken_at.astimezone(patient.tz).replace(
+                tzinfo=None)
+        elif isinstance(self.initial.get("taken_at"), dt.datetime):
+            self.initial["taken_at"] = self.initial["taken_at"].astimezone(patient.tz).replace(
+                tzinfo=None, second=0, microsecond=0)
+        self.fields["site"].choices = list(Site.choices)
+        who = [(v, label) for v, label in AdministeredBy.choices
+               if allow_self or v != AdministeredBy.SELF
+               or (instance is not None and instance.administered_by == v)]
+        self.fields["administered_by"].choices = who
+        if not allow_self:
+            self.fields["administered_by"].help_text = self_reason
+        self.fields["pain"].min_value = 0
+        self.helper = _helper(
+            "form_token",
+            Field("taken_at"),
+            "site",
+            "administered_by",
+            Fieldset("Product and batch", "product", "dose", "unit", "lot_number", "expiry_date"),
+            Fieldset("How did it go?", "pain", "local_reactions", "systemic_reactions", "notes"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        for name in LOCAL_REACTIONS:
+            data[name] = name in data.get("local_reactions", [])
+        for name in SYSTEMIC_REACTIONS:
+            data[name] = name in data.get("systemic_reactions", [])
+        return data
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        values = {name: data[name] for name in self.Meta.fields}
+        values["lot_number"] = values["lot_number"] or ""
+        values["notes"] = values["notes"] or ""
+        for name in (*LOCAL_REACTIONS, *SYSTEMIC_REACTIONS):
+            values[name] = data[name]
+        return values
+
+
+class RegimenFromTemplateForm(forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=ProtocolTemplate.objects.filter(is_active=True), widget=forms.RadioSelect,
+        empty_label=None, label="Regimen template",
+        help_text="You can adjust every phase after saving.",
+    )
+    start_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="First possible dose day (the first dose falls on or after it).",
+    )
+    time_of_day = forms.TimeField(
+        initial=dt.time(9, 0), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="Local time of day in the patient's time zone.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].label_from_instance = lambda t: f"{t.name}: {t.description}"
+        self.helper = _helper()
+
+
+class PhaseForm(forms.ModelForm):
+    """One phase as plain choices; the RRULE is built from them (never typed)."""
+
+    weekdays = forms.MultipleChoiceField(
+        choices=Weekday.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Only for 'On chosen weekdays'.",
+    )
+
+    class Meta:
+        model = Phase
+        fields = ["kind", "product", "dose", "unit", "repeat", "interval", "weekdays",
+                  "time_of_day", "start_date", "end_kind", "count", "until", "note"]
+        widgets = {
+            "end_kind": forms.RadioSelect,
+            "time_of_day": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "until": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"repeat": "Repeats", "end_kind": "Ends", "count": "Number of doses",
+                  "until": "Last day", "interval": "Every"}
+        help_texts = {"count": "Only for 'After a number of doses'.",
+                      "until": "Only for 'On a date'."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance and self.instance.pk:
+            self.initial["weekdays"] = list(self.instance.weekday_codes)
+        self.helper = _helper(
+            Fieldset("Dose", "kind", "product", "dose", "unit"),
+            Fieldset("How often", "repeat", "interval", "weekdays", "time_of_day", "start_date"),
+            Fieldset("When it ends", "end_kind", "count", "until"),
+            "note",
+        )
+
+    def clean_weekdays(self):
+        return ",".join(c for c in scheduling.WEEKDAY_CODES if c in self.cleaned_data["weekdays"])
+
+    def clean(self):
+        data = super().clean()
+        end_kind = data.get("end_kind")
+        if end_kind == EndKind.COUNT and not data.get("count"):
+            self.add_error("count", "Give the number of doses.")
+        if end_kind == EndKind.UNTIL and not data.get("until"):
+            self.add_error("until", "Give the last day of this phase.")
+        if data.get("repeat") == scheduling.WEEKDAYS and not data.get("weekdays"):
+            self.add_error("weekdays", "Choose at least one weekday.")
+        if end_kind != EndKind.COUNT:
+            data["count"] = None
+        if end_kind != EndKind.UNTIL:
+            data["until"] = None
+        return data
+
+    def phase_values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class PhaseEndForm(forms.Form):
+    end_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="Last day of this phase",
+        help_text="No doses of this phase after this day. The next phase continues from it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = SuitabilityAssessment
+        fields = ["assessed_on", *SuitabilityAssessment.ITEMS, "notes"]
+        widgets = {"assessed_on": forms.DateInput(attrs={"type": "date"}),
+                   "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            "assessed_on",
+            Fieldset("Suitability (tick each that applies)", *SuitabilityAssessment.ITEMS),
+            "notes",
+        )
+
+
+class TrainingForm(forms.ModelForm):
+    class Meta:
+        model = TrainingRecord
+        fields = ["observed_on", *TrainingRecord.ITEMS, "notes"]
+        widgets = {"observed_on": forms.DateInput(attrs={"type": "date"}),
+                   "notes": forms.Textarea(attrs={"rows": 2})}
+        labels = {"observed_on": "First injection observed on"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            "observed_on",
+            Fieldset("Training checklist (observed)", *TrainingRecord.ITEMS),
+            HTML(""),
+            "notes",
+        )
+
+
+class SupplyForm(forms.Form):
+    ampoules_on_hand = forms.IntegerField(
+        label="Ampoules at home", min_value=0, max_value=500,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text="Count the unopened ampoules you have now. One ampoule is one dose.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()

@@ -1,0 +1,434 @@
+"""Pages of the injections app. Thin: forms validate input, services write, selectors read.
+Every patient-data query goes through b12care.accounts.access (outsiders get 404)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from b12care.accounts.access import (
+    access_patient,
+    clinician_required,
+    own_patient_profile,
+    patient_required,
+    scoped,
+)
+from b12care.accounts.models import PatientProfile, Role
+from b12care.alerts.hooks import has_urgent
+
+from . import scheduling, selectors, services
+from .forms import (
+    AssessmentForm,
+    InjectionForm,
+    PhaseEndForm,
+    PhaseForm,
+    RegimenFromTemplateForm,
+    SupplyForm,
+    TrainingForm,
+)
+from .models import Injection, Phase, PlannedDose
+from .sections import body_map_sites
+
+PAGE_SIZE = 20
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+def _guidance_or(default_url: str) -> str:
+    """The urgent-guidance page (alerts app); falls back while it does not exist yet."""
+    try:
+        return reverse("alerts:guidance")
+    except NoReverseMatch:
+        return default_url
+
+
+# --- Patient pages ----------------------------------------------------------------------------
+
+@patient_required
+def overview(request: HttpRequest) -> HttpResponse:
+    patient = own_patient_profile(request.user)
+    now = timezone.now()
+    services.regenerate_planned_doses(patient, now=now)
+    page = Paginator(selectors.history(patient), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "patient": patient,
+        "summary": selectors.schedule_summary(patient, now=now, upcoming=12),
+        "page": page,
+        "sites": body_map_sites(patient, now=now),
+        "readiness": services.self_injection_readiness(patient),
+        "now": now,
+        "edit_since": now - services.PATIENT_EDIT_PERIOD,
+    }
+    return render(request, "injections/overview.html", context)
+
+
+def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
+         cancel_url: str) -> HttpResponse:
+    now = timezone.now()
+    readiness = services.self_injection_readiness(patient)
+    suggestion = services.suggest_site(patient, now=now)
+    regimen = services.active_regimen(patient)
+    phases = services.phases_of(regimen) if regimen else []
+    dose = None
+    if request.GET.get("dose"):
+        dose = PlannedDose.objects.filter(patient=patient, pk=request.GET["dose"]).first()
+    phase = next((p for p in phases if dose and p.pk == dose.phase_id),
+                 phases[0] if phases else None)
+    if dose is None and regimen is not None:
+        dose = PlannedDose.objects.filter(patient=patient, regimen=regimen, status="open").first()
+        phase = next((p for p in phases if dose and p.pk == dose.phase_id), phase)
+    initial = {
+        "taken_at": now,
+        "form_token": secrets.token_urlsafe(24),
+        "site": suggestion.site,
+        "administered_by": "self" if readiness.ready else "nurse",
+        "product": phase.product if phase else "hydroxocobalamin",
+        "dose": phase.dose if phase else "1",
+        "unit": phase.unit if phase else "mg",
+    }
+    self_reason = (" ".join(readiness.reasons) + f" Ask {readiness.contact} about "
+                   "self-injection training.") if not readiness.ready else ""
+    form = InjectionForm(request.POST or None, initial=initial, patient=patient,
+                         allow_self=readiness.ready, self_reason=self_reason)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recorded = services.injection_record(
+                patient=patient, recorded_by=request.user, now=timezone.now(),
+                form_token=form.cleaned_data.get("form_token") or None, **form.service_values(),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if has_urgent(recorded.findings):
+                return redirect(_guidance_or(done_url))
+            for warning in recorded.warnings:
+                messages.warning(request, warning)
+            if recorded.created:
+                what = ("for " + selectors.phase_label(recorded.planned_dose.phase,
+                                                       recorded.planned_dose.sequence)
+                        if recorded.planned_dose else "as an extra dose")
+                messages.success(request, f"Injection recorded {what}.")
+            else:
+                messages.info(request, "This injection was already recorded.")
+            return redirect(done_url)
+    context = {
+        "patient": patient, "form": form, "suggestion": suggestion, "readiness": readiness,
+        "dose_row": selectors.dose_row(dose, {p.pk: p for p in phases}, patient.tz, now)
+        if dose else None,
+        "cancel_url": cancel_url, "on_behalf": request.user.role != Role.PATIENT,
+        "sites": body_map_sites(patient, now=now),
+    }
+    return render(request, "injections/log.html", context)
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def log(request: HttpRequest) -> HttpResponse:
+    patient = own_patient_profile(request.user)
+    return _log(request, patient, done_url=reverse("patient_home"),
+                cancel_url=reverse("patient_home"))
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def supply(request: HttpRequest) -> HttpResponse:
+    patient = own_patient_profile(request.user)
+    now = timezone.now()
+    current = getattr(patient, "supply", None) if hasattr(patient, "supply") else None
+    form = SupplyForm(request.POST or None,
+                      initial={"ampoules_on_hand": current.ampoules_on_hand if current else 0})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supply_set(patient=patient, ampoules=form.cleaned_data["ampoules_on_hand"],
+                                by=request.user, now=now)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Your ampoule count is saved.")
+            return redirect("injections:overview")
+    regimen = services.active_regimen(patient)
+    forecast = selectors.supply_forecast(
+        patient, regimen, services.phases_of(regimen) if regimen else [], now=now
+    )
+    return render(request, "injections/supply.html",
+                  {"form": form, "forecast": forecast, "patient": patient})
+
+
+# --- Editing and deleting an entry (patient within 24 h, clinician any time) -----------------
+
+def _injection_for(request: HttpRequest, pk: int) -> Injection:
+    if request.user.role not in (Role.PATIENT, Role.CLINICIAN, Role.ADMIN):
+        raise Http404
+    queryset = scoped(Injection.objects.select_related("patient__user"), request.user)
+    injection = get_object_or_404(queryset, pk=pk)
+    if request.user.role != Role.PATIENT:
+        access_patient(request.user, injection.patient_id, action="injections.edit")
+    return injection
+
+
+def _after_change_url(request: HttpRequest, injection: Injection) -> str:
+    if request.user.role == Role.PATIENT:
+        return reverse("injections:overview")
+    return reverse("injections:patient_regimen", args=[injection.patient_id])
+
+
+@require_http_methods(["GET", "POST"])
+def injection_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    injection = _injection_for(request, pk)
+    now = timezone.now()
+    back = _after_change_url(request, injection)
+    if not services.can_change(injection, request.user, now=now):
+        messages.info(request, "Entries older than 24 hours can only be changed by your clinic. "
+                               "Ask them if something is wrong.")
+        return redirect(back)
+    patient = injection.patient
+    readiness = services.self_injection_readiness(patient)
+    form = InjectionForm(request.POST or None, instance=injection, patient=patient,
+                         allow_self=readiness.ready)
+    if request.method == "POST" and form.is_valid():
+        values = form.service_values()
+        injection.refresh_from_db()  # the form wrote into the instance; the service decides
+        try:
+            recorded = services.injection_update(injection=injection, by=request.user, now=now,
+                                                 **values)
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied):
+                messages.error(request, str(exc))
+                return redirect(back)
+            _add_errors(form, exc)
+        else:
+            if has_urgent(recorded.findings):
+                return redirect(_guidance_or(back))
+            for warning in recorded.warnings:
+                messages.warning(request, warning)
+            messages.success(request, "The entry is updated. Earlier versions are kept.")
+            return redirect(back)
+    return render(request, "injections/injection_edit.html",
+                  {"form": form, "injection": injection, "patient": patient,
+                   "cancel_url": back, "suggestion": None, "readiness": readiness,
+                   "on_behalf": request.user.role != Role.PATIENT})
+
+
+@require_http_methods(["GET", "POST"])
+def injection_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    injection = _injection_for(request, pk)
+    now = timezone.now()
+    back = _after_change_url(request, injection)
+    if not services.can_change(injection, request.user, now=now):
+        messages.info(request, "Entries older than 24 hours can only be deleted by your clinic.")
+        return redirect(back)
+    if request.method == "POST":
+        services.injection_delete(injection=injection, by=request.user, now=now)
+        messages.success(request, "The entry is deleted. Your clinic can still see its history.")
+        return redirect(back)
+    return render(request, "injections/injection_confirm_delete.html",
+                  {"injection": injection, "cancel_url": back,
+                   "local": injection.taken_at.astimezone(injection.patient.tz)})
+
+
+# --- Clinician pages --------------------------------------------------------------------------
+
+@clinician_required
+def patient_regimen(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="injections.regimen")
+    now = timezone.now()
+    services.regenerate_planned_doses(patient, now=now)
+    summary = selectors.schedule_summary(patient, now=now, upcoming=8, recent=10)
+    spans = (scheduling.phase_spans([p.plan for p in summary["phases"]])
+             if summary["phases"] else [])
+    phase_rows = [
+        {"phase": p, "span": s, "can_end": p.ended_on is None and s.anchor is not None
+         and (p.end_kind == "open" or s.end is None or s.end >= now.date())}
+        for p, s in zip(summary["phases"], spans, strict=True)
+    ]
+    return render(request, "injections/patient_regimen.html", {
+        "patient": patient, "summary": summary, "phase_rows": phase_rows,
+        "readiness": services.self_injection_readiness(patient),
+        "sites": body_map_sites(patient, now=now),
+    })
+
+
+@clinician_required
+def patient_history(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="injections.history")
+    page = Paginator(selectors.history(patient), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "injections/patient_history.html",
+                  {"patient": patient, "page": page, "can_edit_all": True})
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def regimen_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="injections.regimen_new")
+    now = timezone.now()
+    today = scheduling.local_day(now, patient.tz)
+    form = RegimenFromTemplateForm(request.POST or None, initial={"start_date": today})
+    rows = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "save" in request.POST:
+            try:
+                services.regimen_create_from_template(
+                    patient=patient, template=data["template"], start_date=data["start_date"],
+                    time_of_day=data["time_of_day"], created_by=request.user, now=now,
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"{patient.display_name} now has the regimen "
+                                          f"“{data['template'].name}”.")
+                return redirect("injections:patient_regimen", patient_id=patient.pk)
+        phases = services.template_phases(data["template"], start_date=data["start_date"],
+                                          time_of_day=data["time_of_day"])
+        try:
+            rows = services.preview(phases, patient=patient, now=now)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+    return render(request, "injections/regimen_new.html", {
+        "patient": patient, "form": form, "preview": rows,
+        "has_active": services.active_regimen(patient) is not None,
+    })
+
+
+def _phase_for(request, patient_id: int, phase_id: int) -> tuple[PatientProfile, Phase]:
+    patient = access_patient(request.user, patient_id, action="injections.phase")
+    phase = get_object_or_404(
+        Phase.objects.select_related("regimen"), pk=phase_id, regimen__patient=patient,
+        regimen__status="active",
+    )
+    return patient, phase
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def phase_edit(request: HttpRequest, patient_id: int, phase_id: int | None = None) -> HttpResponse:
+    if phase_id is None:
+        patient = access_patient(request.user, patient_id, action="injections.phase_add")
+        regimen = services.active_regimen(patient)
+        if regimen is None:
+            messages.info(request, "Create a regimen first.")
+            return redirect("injections:regimen_new", patient_id=patient.pk)
+        phase = Phase(regimen=regimen, order=len(services.phases_of(regimen)) + 1,
+                      kind="maintenance", dose=1)
+    else:
+        patient, phase = _phase_for(request, patient_id, phase_id)
+        regimen = phase.regimen
+    now = timezone.now()
+    form = PhaseForm(request.POST or None, instance=Phase(**{
+        f.attname: getattr(phase, f.attname) for f in Phase._meta.concrete_fields}))
+    rows = None
+    if request.method == "POST" and form.is_valid():
+        values = form.phase_values()
+        if "save" in request.POST:
+            try:
+                if phase.pk:
+                    services.phase_update(phase=phase, by=request.user, now=now, **values)
+                else:
+                    services.phase_add(regimen=regimen, by=request.user, now=now, **values)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, "The phase is saved. Future doses follow the new "
+                                          "schedule; doses already taken are unchanged.")
+                return redirect("injections:patient_regimen", patient_id=patient.pk)
+        if not form.errors:
+            phases = [form.instance if p.pk == phase.pk else p
+                      for p in services.phases_of(regimen)]
+            if not phase.pk:
+                phases.append(form.instance)
+            for name, value in values.items():
+                setattr(form.instance, name, value)
+            try:
+                rows = services.preview(phases, patient=patient, now=now,
+                                        only=form.instance)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+    return render(request, "injections/phase_form.html", {
+        "patient": patient, "form": form, "phase": phase, "preview": rows,
+    })
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def phase_end(request: HttpRequest, patient_id: int, phase_id: int) -> HttpResponse:
+    patient, phase = _phase_for(request, patient_id, phase_id)
+    now = timezone.now()
+    form = PhaseEndForm(request.POST or None,
+                        initial={"end_date": scheduling.local_day(now, patient.tz)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phase_end(phase=phase, end_date=form.cleaned_data["end_date"],
+                               by=request.user, now=now)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"The {phase.get_kind_display().lower()} phase ended on "
+                                      f"{form.cleaned_data['end_date']:%-d %b %Y}.")
+            return redirect("injections:patient_regimen", patient_id=patient.pk)
+    following = [p for p in services.phases_of(phase.regimen) if p.order > phase.order]
+    return render(request, "injections/phase_end.html", {
+        "patient": patient, "phase": phase, "form": form,
+        "next_phase": following[0] if following else None,
+    })
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def readiness(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="injections.readiness")
+    now = timezone.now()
+    today = scheduling.local_day(now, patient.tz)
+    which = request.POST.get("which") if request.method == "POST" else None
+    assessment_form = AssessmentForm(request.POST if which == "assessment" else None,
+                                     initial={"assessed_on": today}, prefix="a")
+    training_form = TrainingForm(request.POST if which == "training" else None,
+                                 initial={"observed_on": today}, prefix="t")
+    form = {"assessment": assessment_form, "training": training_form}.get(which)
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if which == "assessment":
+                services.assessment_record(
+                    patient=patient, by=request.user, assessed_on=data["assessed_on"],
+                    items={k: data[k] for k in form.Meta.fields[1:-1]}, notes=data["notes"])
+            else:
+                services.training_record(
+                    patient=patient, by=request.user, observed_on=data["observed_on"],
+                    items={k: data[k] for k in form.Meta.fields[1:-1]}, notes=data["notes"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("injections:readiness", patient_id=patient.pk)
+    return render(request, "injections/readiness.html", {
+        "patient": patient, "assessment_form": assessment_form, "training_form": training_form,
+        "readiness": services.self_injection_readiness(patient),
+    })
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def log_for_patient(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="injections.log")
+    url = reverse("injections:patient_regimen", args=[patient.pk])
+    return _log(request, patient, done_url=url, cancel_url=url)
