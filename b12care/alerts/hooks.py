@@ -16,7 +16,9 @@ from b12care.accounts.models import PatientProfile
 def patient_data_saved(patient: PatientProfile, *, now: dt.datetime, source: str) -> list:
     """Run the red-flag rules for ``patient``; return the findings (objects with ``.severity``).
     ``source`` says what was saved: "injection", "symptoms" or "labs"."""
-    return []
+    from .services import evaluate_patient
+
+    return evaluate_patient(patient, now=now)
 
 
 def has_urgent(findings: Iterable) -> bool:

@@ -6,10 +6,29 @@ import datetime as dt
 
 from b12care.accounts.models import PatientProfile, User
 
+from . import selectors
+from .forms import AlertNoteForm
+
 
 def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
-    return None  # issue D: open red-flag guidance for the patient
+    """What the patient needs to act on from their red flags, plus their messages link."""
+    alerts = selectors.patient_visible_alerts(patient)
+    return {
+        "title": "Messages and alerts",
+        "template": "alerts/_home_section.html",
+        "context": {
+            "alerts": alerts,
+            "urgent": bool(selectors.guidance_alerts(patient, now=now)),
+            "unread": selectors.unread_count(patient.user),
+        },
+    }
 
 
 def review_section(patient: PatientProfile, *, now: dt.datetime, viewer: User) -> dict | None:
-    return None  # issue D: open alerts with acknowledge/resolve
+    """Open and acknowledged alerts with acknowledge/resolve (the caller checked access)."""
+    return {
+        "title": "Alerts",
+        "template": "alerts/_review_section.html",
+        "context": {"patient": patient, "alerts": list(selectors.active_alerts(patient)),
+                    "resolved": selectors.recent_resolved(patient), "form": AlertNoteForm()},
+    }

@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "alerts"
-urlpatterns: list = []
+urlpatterns = [
+    path("now/", views.guidance, name="guidance"),
+    path("messages/", views.inbox, name="inbox"),
+    path("messages/read/", views.inbox_read, name="inbox_read"),
+    path("messages/<int:message_id>/snooze/", views.snooze, name="snooze"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("patients/<int:patient_id>/", views.patient_alerts, name="patient_alerts"),
+    path("patients/<int:patient_id>/<int:alert_id>/acknowledge/", views.alert_acknowledge_view,
+         name="acknowledge"),
+    path("patients/<int:patient_id>/<int:alert_id>/resolve/", views.alert_resolve_view,
+         name="resolve"),
+]

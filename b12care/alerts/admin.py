@@ -1,0 +1,61 @@
+from django.contrib import admin
+
+from .models import Alert, AlertRule, InAppMessage, Notification, ReminderStep
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "enabled", "updated_at"]
+    list_filter = ["enabled"]
+    readonly_fields = ["code", "updated_at"]
+    fields = ["code", "name", "enabled", "thresholds", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # one row per rule in the code base, seeded by migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["patient", "rule", "severity", "status", "first_seen_at", "last_seen_at",
+                    "occurrences"]
+    list_filter = ["severity", "status", "rule"]
+    list_select_related = ["patient__user", "rule"]
+    readonly_fields = ["patient", "rule", "severity", "dedup_key", "first_seen_at",
+                       "last_seen_at", "occurrences", "acknowledged_at", "acknowledged_by",
+                       "resolved_at", "resolved_by"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["pk", "kind", "channel", "recipient", "created_at", "attempts", "sent_at",
+                    "failed_at"]
+    list_filter = ["kind", "channel", ("sent_at", admin.EmptyFieldListFilter),
+                   ("failed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["recipient"]
+    readonly_fields = ["kind", "alert", "reminder", "recipient", "channel", "created_at",
+                       "enqueued_at", "claimed_at", "attempts", "sent_at", "failed_at",
+                       "last_error"]
+    actions = ["redrive"]
+
+    @admin.action(description="Re-drive: make selected unsent rows due now")
+    def redrive(self, request, queryset):
+        from django.utils import timezone
+
+        from .delivery import redrive
+
+        n = redrive(ids=queryset.values_list("pk", flat=True), include_failed=True,
+                    now=timezone.now())
+        self.message_user(request, f"{n} notification(s) will be delivered again.")
+
+
+@admin.register(ReminderStep)
+class ReminderStepAdmin(admin.ModelAdmin):
+    list_display = ["patient", "subject", "subject_id", "kind", "fire_at", "status", "reason"]
+    list_filter = ["subject", "kind", "status"]
+    list_select_related = ["patient__user"]
+
+
+admin.site.register(InAppMessage)

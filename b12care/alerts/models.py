@@ -1,0 +1,334 @@
+"""Red-flag alerts, their configurable rules, the notification outbox and reminder steps.
+
+PostgreSQL holds every alert, reminder and notification; Redis only carries task messages.
+Every row here is written in the same transaction as the patient data that caused it, so a
+broker outage can delay a message but never lose one (see docs/alerts.md).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from b12care.accounts.models import PatientProfile
+
+
+class Severity(models.TextChoices):
+    URGENT = "urgent", "Urgent"
+    REVIEW = "review", "Review"
+    INFO = "info", "Information"
+
+
+class AlertRule(models.Model):
+    """Admin-editable configuration of one red-flag rule (code matches rules.REGISTRY).
+
+    ``thresholds`` holds the rule's numbers (e.g. ``{"delta": 3, "window_days": 14}``);
+    defaults come from CLINICAL.md and are seeded by a data migration. Keys an admin leaves
+    out fall back to the code's defaults.
+    """
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    enabled = models.BooleanField(
+        default=True, help_text="Switch a rule off only after a clinical safety review."
+    )
+    thresholds = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from .rules import REGISTRY
+
+        spec = REGISTRY.get(self.code)
+        if spec is None:
+            raise ValidationError({"code": "No rule with this code exists in the code base."})
+        if not isinstance(self.thresholds, dict):
+            raise ValidationError({"thresholds": "Enter an object like {\"delta\": 3}."})
+        errors = []
+        for key, value in self.thresholds.items():
+            if key not in spec.defaults:
+                errors.append(f"Unknown setting '{key}'. Known: {', '.join(spec.defaults)}.")
+                continue
+            default = spec.defaults[key]
+            if isinstance(default, list):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    errors.append(f"'{key}' must be a list of codes.")
+            else:
+                try:
+                    from decimal import Decimal
+
+                    Decimal(str(value))
+                except Exception:
+                    errors.append(f"'{key}' must be a number.")
+                else:
+                    if isinstance(value, bool) or str(value).startswith("-"):
+                        errors.append(f"'{key}' must be a positive number.")
+        if errors:
+            raise ValidationError({"thresholds": errors})
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+ACTIVE_STATUSES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
+class Alert(models.Model):
+    """One red flag about one patient. A repeated finding (same ``dedup_key``) updates the
+    active alert (open or acknowledged) instead of raising another; once resolved, a new
+    finding opens a new alert."""
+
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="alerts")
+    rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts")
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    dedup_key = models.CharField(max_length=200)
+    patient_message = models.TextField(blank=True)
+    clinician_message = models.TextField()
+    status = models.CharField(
+        max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    occurrences = models.PositiveIntegerField(default=1)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    note = models.TextField("clinician note", blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+        constraints = [
+            # At most one active (open or acknowledged) alert per finding: the upsert in
+            # services.record_findings relies on it, and so does concurrency safety.
+            models.UniqueConstraint(
+                fields=["patient", "dedup_key"],
+                condition=Q(status__in=["open", "acknowledged"]),
+                name="alerts_one_active_alert_per_dedup_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=["urgent", "review", "info"]),
+                name="alerts_alert_severity_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["patient", "severity", "last_seen_at"],
+                condition=Q(status__in=["open", "acknowledged"]),
+                name="alerts_active_by_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()}: {self.rule.name} ({self.patient})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class ReminderSubject(models.TextChoices):
+    DOSE = "dose", "Planned dose"
+    LAB = "lab", "Planned lab test"
+
+
+class StepKind(models.TextChoices):
+    REMINDER = "reminder", "First reminder"
+    REPEAT = "repeat", "Repeat reminder"
+    ESCALATION = "escalation", "Escalation to the care team"
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped"
+
+
+class ReminderStep(models.Model):
+    """One step of reminding about one planned dose or lab: the unique row is the record that
+    the step happened exactly once (sent) or why it did not (skipped, with ``reason``).
+
+    ``subject_id`` is the PlannedDose / PlannedLab id. It is a plain integer, not a foreign
+    key, so this app's migrations do not depend on other apps' (regenerated planned doses may
+    be deleted; their finished steps stay as history).
+    """
+
+    patient = models.ForeignKey(
+        PatientProfile, on_delete=models.CASCADE, related_name="reminder_steps"
+    )
+    subject = models.CharField(max_length=8, choices=ReminderSubject.choices)
+    subject_id = models.BigIntegerField()
+    step = models.PositiveSmallIntegerField(
+        help_text="0 = first reminder, 1.. repeats, 99 escalation"
+    )
+    kind = models.CharField(max_length=16, choices=StepKind.choices)
+    due_at = models.DateTimeField(help_text="When the dose or lab itself is due (UTC).")
+    fire_at = models.DateTimeField(help_text="When this step should happen (UTC).")
+    status = models.CharField(
+        max_length=8, choices=StepStatus.choices, default=StepStatus.PENDING
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    ESCALATION_STEP = 99
+
+    class Meta:
+        ordering = ["fire_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "subject_id", "step"], name="alerts_one_row_per_reminder_step"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["fire_at"], condition=Q(status="pending"), name="alerts_pending_steps"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject} #{self.subject_id} ({self.status})"
+
+
+class ReminderSnooze(models.Model):
+    """A patient asked not to be reminded about one dose or lab until ``until``."""
+
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=8, choices=ReminderSubject.choices)
+    subject_id = models.BigIntegerField()
+    until = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "subject_id"], name="alerts_one_snooze"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} #{self.subject_id} snoozed until {self.until:%Y-%m-%d %H:%M}Z"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    IN_APP = "in_app", "In the app"
+    SMS = "sms", "Text message"
+
+
+class EventKind(models.TextChoices):
+    ALERT = "alert", "Alert"
+    REMINDER = "reminder", "Reminder"
+
+
+class Notification(models.Model):
+    """Outbox row: one message about one event (alert or reminder step) to one recipient on
+    one channel. Written in the cause's transaction; delivered by a worker that claims it
+    with a lease (``claimed_at``), sends, then sets ``sent_at``: at least once, recorded once.
+    """
+
+    kind = models.CharField(max_length=8, choices=EventKind.choices)
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    reminder = models.ForeignKey(
+        ReminderStep, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="notifications",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # What is sent: never clinical detail ("You have a new message in B12 Care").
+    subject = models.CharField(max_length=120)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True, help_text="Path behind login.")
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="alert", alert__isnull=False, reminder__isnull=True)
+                    | Q(kind="reminder", reminder__isnull=False, alert__isnull=True)
+                ),
+                name="alerts_notification_has_one_event",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "channel", "recipient"],
+                condition=Q(alert__isnull=False),
+                name="alerts_one_notification_per_alert_channel_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["reminder", "channel", "recipient"],
+                condition=Q(reminder__isnull=False),
+                name="alerts_one_notification_per_reminder_channel_recipient",
+            ),
+        ]
+        indexes = [
+            # The relay and reconciler only ever look at unsent, unfailed rows.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="alerts_unsent_notifications",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.channel} to {self.recipient_id} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        if self.sent_at:
+            return "sent"
+        if self.failed_at:
+            return "failed"
+        return "pending"
+
+
+class InAppMessage(models.Model):
+    """A row of a user's notification centre. One per in-app notification (idempotent)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox"
+    )
+    notification = models.OneToOneField(
+        Notification, on_delete=models.CASCADE, related_name="in_app_message"
+    )
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="alerts_unread_inbox"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

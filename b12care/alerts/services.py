@@ -1,0 +1,267 @@
+"""Writes of the alerts app: recording findings as alerts plus their outbox rows (one
+transaction), the alert lifecycle, and the notification centre.
+
+Nothing here talks to Redis inside a transaction: the outbox rows are the durable record and
+``kick_relay`` only asks a worker, after commit, to deliver them sooner (docs/alerts.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+
+from b12care.accounts.models import CareTeamMembership, PatientProfile, User
+
+from . import rules as rules_module
+from .models import (
+    ACTIVE_STATUSES,
+    Alert,
+    AlertRule,
+    AlertStatus,
+    Channel,
+    EventKind,
+    InAppMessage,
+    Notification,
+    ReminderStep,
+)
+from .rules import CARE_TEAM, PATIENT, REGISTRY, Finding
+
+log = logging.getLogger(__name__)
+
+SEVERITY_ORDER = {"info": 0, "review": 1, "urgent": 2}
+
+# Message bodies never carry clinical detail: details are behind login (docs/alerts.md).
+ALERT_SUBJECT_CLINICIAN = "New alert in B12 Care"
+ALERT_BODY_CLINICIAN = "A patient on your list has a new alert. Sign in to B12 Care to see it."
+MESSAGE_SUBJECT_PATIENT = "You have a new message in B12 Care"
+MESSAGE_BODY_PATIENT = "You have a new message in B12 Care. Sign in to read it."
+DOSE_SUBJECT = "A dose is due"
+DOSE_BODY = "A dose is due. Sign in to B12 Care for details."
+LAB_SUBJECT = "A blood test is due"
+LAB_BODY = "A blood test is due. Sign in to B12 Care for details."
+
+
+# --- Configuration ------------------------------------------------------------------------------
+def rule_config() -> dict[str, dict | None]:
+    """Rule code -> thresholds (defaults merged with the admin's values), None if disabled."""
+    stored = {r.code: r for r in AlertRule.objects.all()}
+    config: dict[str, dict | None] = {}
+    for code, spec in REGISTRY.items():
+        row = stored.get(code)
+        if row is not None and not row.enabled:
+            config[code] = None
+        else:
+            config[code] = {**spec.defaults, **(row.thresholds if row else {})}
+    return config
+
+
+def thresholds_for(code: str) -> dict:
+    return rule_config().get(code) or dict(REGISTRY[code].defaults)
+
+
+def _rule_row(code: str) -> AlertRule:
+    spec = REGISTRY[code]
+    row, _ = AlertRule.objects.get_or_create(code=code, defaults={"name": spec.name})
+    return row
+
+
+# --- Recipients and channels ----------------------------------------------------------------------
+def patient_channels(patient: PatientProfile) -> list[str]:
+    channels = []
+    if patient.remind_in_app:
+        channels.append(Channel.IN_APP)
+    if patient.remind_by_email and patient.user.email:
+        channels.append(Channel.EMAIL)
+    if patient.remind_by_sms and patient.phone:
+        channels.append(Channel.SMS)
+    return channels
+
+
+CLINICIAN_CHANNELS = (Channel.EMAIL, Channel.IN_APP)
+
+
+def care_team(patient: PatientProfile) -> list[User]:
+    return [
+        m.clinician
+        for m in CareTeamMembership.objects.filter(patient=patient, clinician__is_active=True)
+        .select_related("clinician").order_by("pk")
+    ]
+
+
+def _outbox_rows(**common) -> Notification:
+    return Notification(next_attempt_at=common["created_at"], **common)
+
+
+def _alert_notifications(alert: Alert, audience: Iterable[str], *, now: dt.datetime) -> list:
+    rows = []
+    patient = alert.patient
+    if PATIENT in audience and patient.user.is_active:
+        for channel in patient_channels(patient):
+            rows.append(_outbox_rows(
+                kind=EventKind.ALERT, alert=alert, recipient=patient.user, channel=channel,
+                subject=MESSAGE_SUBJECT_PATIENT, body=MESSAGE_BODY_PATIENT,
+                link=reverse("alerts:inbox"), created_at=now,
+            ))
+    if CARE_TEAM in audience:
+        link = reverse("alerts:patient_alerts", args=[patient.pk])
+        for clinician in care_team(patient):
+            for channel in CLINICIAN_CHANNELS:
+                rows.append(_outbox_rows(
+                    kind=EventKind.ALERT, alert=alert, recipient=clinician, channel=channel,
+                    subject=ALERT_SUBJECT_CLINICIAN, body=ALERT_BODY_CLINICIAN, link=link,
+                    created_at=now,
+                ))
+    # The unique (alert, channel, recipient) constraint makes this safe to repeat.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
+
+
+def reminder_notifications(step: ReminderStep, *, now: dt.datetime) -> int:
+    """Outbox rows for one reminder step: the patient's channels; an escalation step's
+    care-team message comes from the missed-dose alert instead."""
+    patient = step.patient
+    if step.subject == "lab":
+        subject, body, link = LAB_SUBJECT, LAB_BODY, reverse("alerts:inbox")
+    else:
+        subject, body, link = DOSE_SUBJECT, DOSE_BODY, reverse("alerts:inbox")
+    rows = [
+        Notification(kind=EventKind.REMINDER, reminder=step, recipient=patient.user,
+                     channel=channel, subject=subject, body=body, link=link, created_at=now,
+                     next_attempt_at=now)
+        for channel in patient_channels(patient)
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        kick_relay_on_commit()
+    return len(rows)
+
+
+def kick_relay() -> None:
+    """Ask a worker to deliver now. Best effort: if the broker is down, the periodic relay
+    delivers the rows later (they are already committed)."""
+    from .tasks import relay
+
+    try:
+        relay.apply_async(retry=False)
+    except Exception as exc:  # broker down: the row is safe in the database
+        log.warning("Could not reach the broker to relay notifications now (%s); "
+                    "the periodic relay will deliver them.", type(exc).__name__)
+
+
+def kick_relay_on_commit() -> None:
+    transaction.on_commit(kick_relay)
+
+
+# --- Findings -> alerts ---------------------------------------------------------------------------
+@transaction.atomic
+def record_findings(
+    patient: PatientProfile, findings: Iterable[Finding], *, now: dt.datetime
+) -> list[Alert]:
+    """Upsert one active alert per (patient, dedup_key) and, for each new alert, its outbox
+    rows, in the caller's transaction. A repeated finding updates the active alert (even an
+    acknowledged one) and sends nothing new; a resolved alert never absorbs a new finding."""
+    alerts = []
+    created_any = False
+    for finding in findings:
+        spec = REGISTRY[finding.rule]
+        rule = _rule_row(finding.rule)
+        active = Alert.objects.select_for_update().filter(
+            patient=patient, dedup_key=finding.dedup_key, status__in=ACTIVE_STATUSES
+        ).first()
+        if active is None:
+            try:
+                with transaction.atomic():  # savepoint: a concurrent insert loses cleanly
+                    alert = Alert(
+                        patient=patient, rule=rule, severity=finding.severity,
+                        dedup_key=finding.dedup_key, patient_message=finding.patient_message,
+                        clinician_message=finding.clinician_message,
+                        first_seen_at=now, last_seen_at=now,
+                    )
+                    alert.full_clean()
+                    alert.save()
+            except IntegrityError:
+                active = Alert.objects.select_for_update().get(
+                    patient=patient, dedup_key=finding.dedup_key, status__in=ACTIVE_STATUSES
+                )
+            else:
+                _alert_notifications(alert, spec.audience, now=now)
+                alerts.append(alert)
+                created_any = True
+                continue
+        changed = active.clinician_message != finding.clinician_message
+        severity = max(active.severity, finding.severity, key=SEVERITY_ORDER.__getitem__)
+        Alert.objects.filter(pk=active.pk).update(
+            last_seen_at=max(now, active.last_seen_at),
+            occurrences=F("occurrences") + (1 if changed else 0),
+            patient_message=finding.patient_message,
+            clinician_message=finding.clinician_message,
+            severity=severity,
+        )
+        active.refresh_from_db()
+        alerts.append(active)
+    if created_any:
+        kick_relay_on_commit()
+    return alerts
+
+
+def evaluate_patient(patient: PatientProfile, *, now: dt.datetime) -> list[Finding]:
+    """Load the patient's recent data, run every enabled rule, record what they find."""
+    from .data import load_patient_data
+
+    data = load_patient_data(patient, now=now)
+    findings = rules_module.run_rules(data, now=now, config=rule_config())
+    record_findings(patient, findings, now=now)
+    return findings
+
+
+# --- Alert lifecycle ------------------------------------------------------------------------------
+def _require_staff(user: User) -> None:
+    if user.role not in ("clinician", "admin"):
+        raise ValidationError("Only clinicians can acknowledge or resolve alerts.")
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "") -> Alert:
+    """open -> acknowledged. Touches this alert only: other alerts stay open."""
+    _require_staff(by)
+    values = {"status": AlertStatus.ACKNOWLEDGED, "acknowledged_at": now, "acknowledged_by": by}
+    if note.strip():
+        values["note"] = note.strip()
+    updated = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(**values)
+    if updated != 1:
+        raise ValidationError("This alert was already acknowledged or resolved.")
+    alert.refresh_from_db()
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str) -> Alert:
+    """open/acknowledged -> resolved, with the clinician's note (required)."""
+    _require_staff(by)
+    if not note.strip():
+        raise ValidationError({"note": "Write what was done, e.g. 'Phoned patient, seen today'."})
+    values = {"status": AlertStatus.RESOLVED, "resolved_at": now, "resolved_by": by,
+              "note": note.strip()}
+    current = Alert.objects.select_for_update().get(pk=alert.pk)
+    if current.status == AlertStatus.RESOLVED:
+        raise ValidationError("This alert was already resolved.")
+    if current.acknowledged_at is None:
+        values.update(acknowledged_at=now, acknowledged_by=by)
+    Alert.objects.filter(pk=alert.pk).update(**values)
+    alert.refresh_from_db()
+    return alert
+
+
+# --- Notification centre --------------------------------------------------------------------------
+def inbox_mark_read(*, user: User, message_ids: Iterable[int] | None, now: dt.datetime) -> int:
+    """Mark the user's own messages read (all unread when ``message_ids`` is None)."""
+    qs = InAppMessage.objects.filter(user=user, read_at__isnull=True)
+    if message_ids is not None:
+        qs = qs.filter(pk__in=list(message_ids))
+    return qs.update(read_at=now)

@@ -1,0 +1,162 @@
+"""Alerts pages. Thin: reads via selectors, writes via services; every patient query is scoped
+by b12care.accounts.access (wrong role or someone else's data -> 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from b12care.accounts.access import (
+    access_patient,
+    clinician_required,
+    own_patient_profile,
+    patient_required,
+)
+
+from . import selectors, services
+from .forms import AlertNoteForm, PreferencesForm, SnoozeForm
+from .guidance import action_for
+from .models import Alert, InAppMessage
+from .reminders import reminder_snooze
+
+PAGE_SIZE = 20
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# --- Patient pages --------------------------------------------------------------------------------
+@patient_required
+def guidance(request: HttpRequest) -> HttpResponse:
+    """What to do now, for urgent findings the patient just triggered (other apps redirect
+    here after saving). Rendered from the database only: works with the broker down."""
+    patient = own_patient_profile(request.user)
+    alerts = selectors.guidance_alerts(patient, now=timezone.now())
+    actions = [
+        {"alert": a, **action_for(a.rule.code, emergency_number=patient.emergency_number)}
+        for a in alerts
+    ]
+    return render(request, "alerts/guidance.html", {
+        "patient": patient, "actions": actions,
+        "emergency": any(a["call"] for a in actions),
+    })
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's notification centre (their own rows only)."""
+    page = Paginator(selectors.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "alerts/inbox.html", {
+        "page": page, "snooze_form": SnoozeForm(),
+        "unread": selectors.unread_count(request.user),
+    })
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    ids = None
+    if request.POST.get("message"):
+        try:
+            ids = [int(request.POST["message"])]
+        except ValueError:
+            raise Http404 from None
+    services.inbox_mark_read(user=request.user, message_ids=ids, now=timezone.now())
+    return redirect("alerts:inbox")
+
+
+@patient_required
+@require_POST
+def snooze(request: HttpRequest, message_id: int) -> HttpResponse:
+    patient = own_patient_profile(request.user)
+    message = get_object_or_404(
+        InAppMessage.objects.select_related("notification__reminder"),
+        pk=message_id, user=request.user, notification__reminder__isnull=False,
+    )
+    form = SnoozeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how long to snooze for.")
+        return redirect("alerts:inbox")
+    now = timezone.now()
+    step = message.notification.reminder
+    try:
+        reminder_snooze(patient=patient, subject=step.subject, subject_id=step.subject_id,
+                        until=now + dt.timedelta(hours=form.cleaned_data["hours"]), now=now)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        services.inbox_mark_read(user=request.user, message_ids=[message.pk], now=now)
+        messages.success(request, f"Snoozed. We will remind you again in "
+                                  f"{form.cleaned_data['hours']} hour(s) if it is still due.")
+    return redirect("alerts:inbox")
+
+
+@patient_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    patient = own_patient_profile(request.user)
+    form = PreferencesForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your reminder settings are saved.")
+        return redirect("alerts:preferences")
+    return render(request, "alerts/preferences.html", {"form": form, "patient": patient})
+
+
+# --- Clinician pages ------------------------------------------------------------------------------
+@clinician_required
+def patient_alerts(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="alerts.patient_alerts")
+    return render(request, "alerts/patient_alerts.html", {
+        "patient": patient,
+        "ctx": {"patient": patient, "alerts": list(selectors.active_alerts(patient)),
+                "resolved": selectors.recent_resolved(patient), "form": AlertNoteForm()},
+    })
+
+
+def _alert_of(request: HttpRequest, patient_id: int, alert_id: int, action: str) -> Alert:
+    patient = access_patient(request.user, patient_id, action=action)
+    return get_object_or_404(Alert.objects.select_related("patient"), pk=alert_id,
+                             patient=patient)
+
+
+def _back(request: HttpRequest, patient_id: int) -> HttpResponse:
+    return redirect("alerts:patient_alerts", patient_id=patient_id)
+
+
+@clinician_required
+@require_POST
+def alert_acknowledge_view(request: HttpRequest, patient_id: int, alert_id: int) -> HttpResponse:
+    alert = _alert_of(request, patient_id, alert_id, "alerts.acknowledge")
+    form = AlertNoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.alert_acknowledge(alert=alert, by=request.user, now=timezone.now(), note=note)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, "Alert acknowledged. Other alerts stay open.")
+    return _back(request, patient_id)
+
+
+@clinician_required
+@require_POST
+def alert_resolve_view(request: HttpRequest, patient_id: int, alert_id: int) -> HttpResponse:
+    alert = _alert_of(request, patient_id, alert_id, "alerts.resolve")
+    form = AlertNoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.alert_resolve(alert=alert, by=request.user, now=timezone.now(), note=note)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, "Alert resolved.")
+    return _back(request, patient_id)
