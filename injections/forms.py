@@ -26,6 +26,15 @@ from .models import (
 )
 
 
+def date_widget() -> forms.DateInput:
+    # <input type="date"> only accepts ISO dates, whatever the site's display format.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _plain_decimal(value):
+    return f"{value.normalize():f}" if hasattr(value, "normalize") else value
+
+
 def _helper(*layout) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # templates add the form tag and the buttons (preview/save)
@@ -80,7 +89,7 @@ class InjectionForm(forms.ModelForm):
         widgets = {
             "site": forms.RadioSelect,
             "administered_by": forms.RadioSelect,
-            "expiry_date": forms.DateInput(attrs={"type": "date"}),
+            "expiry_date": date_widget(),
             "pain": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
@@ -118,8 +127,11 @@ class InjectionForm(forms.ModelForm):
                or (instance is not None and instance.administered_by == v)]
         self.fields["administered_by"].choices = who
         if not allow_self:
-            self.fields["administered_by"].help_text = self_reason
+            self.fields["administered_by"].help_text = self_reason or (
+                "Injecting yourself needs your clinician's assessment and training first.")
         self.fields["pain"].min_value = 0
+        if "dose" in self.initial:
+            self.initial["dose"] = _plain_decimal(self.initial["dose"])
         self.helper = _helper(
             "form_token",
             Field("taken_at"),
@@ -154,7 +166,7 @@ class RegimenFromTemplateForm(forms.Form):
         help_text="You can adjust every phase after saving.",
     )
     start_date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_widget(),
         help_text="First possible dose day (the first dose falls on or after it).",
     )
     time_of_day = forms.TimeField(
@@ -183,8 +195,8 @@ class PhaseForm(forms.ModelForm):
         widgets = {
             "end_kind": forms.RadioSelect,
             "time_of_day": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "until": forms.DateInput(attrs={"type": "date"}),
+            "start_date": date_widget(),
+            "until": date_widget(),
         }
         labels = {"repeat": "Repeats", "end_kind": "Ends", "count": "Number of doses",
                   "until": "Last day", "interval": "Every"}
@@ -193,8 +205,8 @@ class PhaseForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance and self.instance.pk:
-            self.initial["weekdays"] = list(self.instance.weekday_codes)
+        self.initial["weekdays"] = list(self.instance.weekday_codes)
+        self.initial["dose"] = _plain_decimal(self.initial.get("dose"))
         self.helper = _helper(
             Fieldset("Dose", "kind", "product", "dose", "unit"),
             Fieldset("How often", "repeat", "interval", "weekdays", "time_of_day", "start_date"),
@@ -226,7 +238,7 @@ class PhaseForm(forms.ModelForm):
 
 class PhaseEndForm(forms.Form):
     end_date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), label="Last day of this phase",
+        widget=date_widget(), label="Last day of this phase",
         help_text="No doses of this phase after this day. The next phase continues from it.",
     )
 
@@ -239,7 +251,7 @@ class AssessmentForm(forms.ModelForm):
     class Meta:
         model = SuitabilityAssessment
         fields = ["assessed_on", *SuitabilityAssessment.ITEMS, "notes"]
-        widgets = {"assessed_on": forms.DateInput(attrs={"type": "date"}),
+        widgets = {"assessed_on": date_widget(),
                    "notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -255,7 +267,7 @@ class TrainingForm(forms.ModelForm):
     class Meta:
         model = TrainingRecord
         fields = ["observed_on", *TrainingRecord.ITEMS, "notes"]
-        widgets = {"observed_on": forms.DateInput(attrs={"type": "date"}),
+        widgets = {"observed_on": date_widget(),
                    "notes": forms.Textarea(attrs={"rows": 2})}
         labels = {"observed_on": "First injection observed on"}
 

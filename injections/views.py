@@ -102,8 +102,8 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
         "dose": phase.dose if phase else "1",
         "unit": phase.unit if phase else "mg",
     }
-    self_reason = (" ".join(readiness.reasons) + f" Ask {readiness.contact} about "
-                   "self-injection training.") if not readiness.ready else ""
+    self_reason = (f"Injecting yourself needs your clinician's sign-off first: ask "
+                   f"{readiness.contact}.") if not readiness.ready else ""
     form = InjectionForm(request.POST or None, initial=initial, patient=patient,
                          allow_self=readiness.ready, self_reason=self_reason)
     if request.method == "POST" and form.is_valid():
