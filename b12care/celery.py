@@ -40,6 +40,13 @@ app.conf.update(
     # its rows atomically. Nothing far in the future is ever sent as an ETA task.
     beat_schedule={
         "heartbeat": {"task": "b12care.core.tasks.heartbeat", "schedule": 60.0},
+        # alerts: the outbox relay and reconciler are the delivery guarantee; on_commit kicks
+        # are only the fast path (docs/alerts.md).
+        "alerts-relay": {"task": "b12care.alerts.tasks.relay", "schedule": 30.0},
+        "alerts-reconcile": {"task": "b12care.alerts.tasks.reconcile", "schedule": 120.0},
+        "alerts-sweep-reminders": {"task": "b12care.alerts.tasks.sweep_reminders",
+                                   "schedule": 300.0},
+        "alerts-sweep-rules": {"task": "b12care.alerts.tasks.sweep_rules", "schedule": 900.0},
     },
 )
 app.autodiscover_tasks()
