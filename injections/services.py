@@ -74,9 +74,10 @@ def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Re
     """Bring the patient's planned doses in line with their active regimen and time zone.
 
     Idempotent: running it twice changes nothing. Only future, untaken doses are replaced;
-    past doses and taken doses are history and are never rewritten (a phase with no doses yet,
-    e.g. a backdated new regimen, gets its past doses too). Open doses whose matching window
-    has passed become missed. The reminder sweep calls this periodically for every patient.
+    taken doses and past due times are history and are never rewritten (a phase with no doses
+    yet, e.g. a backdated new regimen, gets its past doses too). Untaken doses the schedule no
+    longer contains at all (a phase ended before them) are removed. Open doses whose matching
+    window has passed become missed. The reminder sweep calls this periodically for every patient.
     """
     result = Regeneration()
     regimen = active_regimen(patient)
@@ -98,11 +99,18 @@ def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Re
         phase = phases[slot.phase_index]
         wanted[(phase.pk, slot.sequence)] = (phase, slot)
 
+    horizon_end = max((slot.due_at for slot in slots), default=now)
+    untaken = (DoseStatus.OPEN, DoseStatus.MISSED)
     stale = [
         d.pk for d in existing
-        if d.status == DoseStatus.OPEN and d.due_at > now
-        and ((d.phase_id, d.sequence) not in wanted
-             or wanted[(d.phase_id, d.sequence)][1].due_at != d.due_at)
+        if d.status in untaken and (
+            # The schedule no longer has this dose at all (e.g. a phase ended earlier than
+            # planned, even backdated): it was never really due, so it goes.
+            ((d.phase_id, d.sequence) not in wanted and d.due_at <= horizon_end)
+            # A future dose whose time changed is replaced; a past one stays as history.
+            or (d.due_at > now and ((d.phase_id, d.sequence) not in wanted
+                                    or wanted[(d.phase_id, d.sequence)][1].due_at != d.due_at))
+        )
     ]
     if stale:
         result.removed += PlannedDose.objects.filter(pk__in=stale).delete()[0]

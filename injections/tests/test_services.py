@@ -301,3 +301,22 @@ def test_a_new_regimen_replaces_the_active_one(regimen, patient, clinician):
     assert Regimen.objects.filter(patient=patient, status="active").count() == 1
     assert not PlannedDose.objects.filter(regimen=regimen).exists()
     assert PlannedDose.objects.filter(patient=patient).first().phase.dose == Decimal("1")
+
+
+def test_a_backdated_phase_end_removes_the_untaken_doses_after_it(patient, clinician):
+    template = ProtocolTemplate.objects.get(slug=protocols.HYDROXO_NEURO)
+    regimen = services.regimen_create_from_template(
+        patient=patient, template=template, start_date=dt.date(2026, 9, 1),
+        time_of_day=dt.time(9), created_by=clinician, now=NOW,
+    )
+    induction = regimen.phases.get(order=1)
+    taken = PlannedDose.objects.filter(phase=induction).order_by("due_at")[1]
+    services.injection_record(patient=patient, recorded_by=clinician, now=NOW,
+                              **injection_values(taken_at=taken.due_at))
+    services.phase_end(phase=induction, end_date=dt.date(2026, 9, 30), by=clinician, now=NOW)
+    last_day = max(d.due_at for d in PlannedDose.objects.filter(phase=induction))
+    assert last_day.date() == dt.date(2026, 9, 29)  # the last alternate day before the end
+    assert PlannedDose.objects.get(pk=taken.pk).status == DoseStatus.TAKEN
+    maintenance = PlannedDose.objects.filter(phase__order=2).order_by("due_at")
+    assert [d.due_at.date() for d in maintenance[:2]] == [dt.date(2026, 11, 30),
+                                                          dt.date(2027, 1, 30)]
