@@ -34,7 +34,7 @@ from .forms import (
     SupplyForm,
     TrainingForm,
 )
-from .models import Injection, Phase, PlannedDose
+from .models import Injection, Phase, PlannedDose, Supply
 from .sections import body_map_sites
 
 PAGE_SIZE = 20
@@ -86,8 +86,8 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
     regimen = services.active_regimen(patient)
     phases = services.phases_of(regimen) if regimen else []
     dose = None
-    if request.GET.get("dose"):
-        dose = PlannedDose.objects.filter(patient=patient, pk=request.GET["dose"]).first()
+    if request.GET.get("dose", "").isdigit():
+        dose = PlannedDose.objects.filter(patient=patient, pk=int(request.GET["dose"])).first()
     phase = next((p for p in phases if dose and p.pk == dose.phase_id),
                  phases[0] if phases else None)
     if dose is None and regimen is not None:
@@ -150,7 +150,7 @@ def log(request: HttpRequest) -> HttpResponse:
 def supply(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     now = timezone.now()
-    current = getattr(patient, "supply", None) if hasattr(patient, "supply") else None
+    current = Supply.objects.filter(patient=patient).first()
     form = SupplyForm(request.POST or None,
                       initial={"ampoules_on_hand": current.ampoules_on_hand if current else 0})
     if request.method == "POST" and form.is_valid():

@@ -321,3 +321,14 @@ def test_the_clinician_regimen_page_has_constant_queries(clinician_client, patie
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = clinician_client.get(url)
     assert response.status_code == 200
+
+
+def test_a_garbled_or_foreign_dose_link_still_opens_the_log_form(patient_client, regimen, client,
+                                                                 outsider_patient, clinician):
+    assert patient_client.get(reverse("injections:log") + "?dose=abc").status_code == 200
+    other = services.regimen_create_from_template(
+        patient=outsider_patient, template=regimen.template, start_date=dt.date(2026, 11, 24),
+        time_of_day=dt.time(7, 0), created_by=clinician, now=NOW)
+    foreign = PlannedDose.objects.filter(regimen=other).first()
+    page = patient_client.get(reverse("injections:log") + f"?dose={foreign.pk}").content.decode()
+    assert "07:00" not in page  # the other patient's dose is not shown
