@@ -9,7 +9,7 @@ import logging
 
 from b12care.accounts.models import PatientProfile
 
-from .rules import DoseFact, InjectionFact, PatientData, SymptomFact
+from .rules import DoseFact, InjectionFact, LabFact, PatientData, SymptomFact
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,14 @@ def _symptoms_from_models(patient, now):
 
 
 def _labs(patient, now):
-    return ()
+    from labs.models import LabResult
+
+    rows = (LabResult.objects.filter(patient=patient, value__isnull=False,
+                                     sampled_at__gte=now - dt.timedelta(days=LAB_DAYS),
+                                     sampled_at__lte=now)
+            .values("pk", "analyte__loinc", "value", "sampled_at"))
+    return tuple(LabFact(id=r["pk"], loinc=r["analyte__loinc"], value=r["value"],
+                         taken_at=r["sampled_at"]) for r in rows)
 
 
 def load_patient_data(patient: PatientProfile, *, now: dt.datetime) -> PatientData:

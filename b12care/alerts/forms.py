@@ -38,7 +38,8 @@ class PreferencesForm(forms.ModelForm):
         data = super().clean()
         start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
         if (start is None) != (end is None):
-            raise forms.ValidationError("Give both a start and an end for quiet hours, or neither.")
+            missing = "quiet_hours_end" if end is None else "quiet_hours_start"
+            self.add_error(missing, "Give both a start and an end for quiet hours, or neither.")
         if start is not None and start == end:
             self.add_error("quiet_hours_end", "The end must differ from the start.")
         if data.get("remind_by_sms") and not (data.get("phone") or "").strip():

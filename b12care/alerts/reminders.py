@@ -167,40 +167,19 @@ def plan_dose_steps(*, now: dt.datetime, policy: Policy, batch_size: int = BATCH
         created += len(rows)
 
 
-def _planned_lab_model():
-    try:
-        from labs.models import PlannedLab  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return PlannedLab
-
-
-def lab_due_at(planned_lab, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    """PlannedLab may store a due date or a due instant; either becomes an instant."""
-    due = getattr(planned_lab, "due_at", None)
-    if due is not None:
-        return due
-    return local_to_utc(dt.datetime.combine(planned_lab.due_date, dt.time(0)), tz)
+def lab_due_at(due_date: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
+    """A planned lab is due on a local day; its instant is that day's local midnight."""
+    return local_to_utc(dt.datetime.combine(due_date, dt.time(0)), tz)
 
 
 def plan_lab_steps(*, now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
-    PlannedLab = _planned_lab_model()
-    if PlannedLab is None:
-        return 0
-    fields = {f.name for f in PlannedLab._meta.get_fields()}
-    date_field = "due_at" if "due_at" in fields else "due_date"
+    from labs.models import PlannedLab, PlanStatus
+
     horizon = now + LOOKAHEAD
-    qs = PlannedLab.objects.filter(patient__user__is_active=True)
-    if date_field == "due_at":
-        qs = qs.filter(due_at__gte=now - dt.timedelta(days=7), due_at__lte=horizon)
-    else:
-        qs = qs.filter(due_date__gte=(now - dt.timedelta(days=7)).date(),
-                       due_date__lte=horizon.date())
-    if "status" in fields:
-        qs = qs.exclude(status__in=["done", "cancelled", "resulted", "skipped"])
-    if "done_at" in fields:
-        qs = qs.filter(done_at__isnull=True)
-    qs = qs.select_related("patient").order_by("pk")
+    qs = (PlannedLab.objects
+          .filter(status=PlanStatus.OPEN, due_date__gte=(now - dt.timedelta(days=2)).date(),
+                  due_date__lte=horizon.date(), patient__user__is_active=True)
+          .select_related("patient").order_by("pk"))
     created, last_pk = 0, 0
     while True:
         batch = list(qs.filter(pk__gt=last_pk)[:batch_size])
@@ -210,7 +189,7 @@ def plan_lab_steps(*, now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
         existing = _existing(ReminderSubject.LAB, [p.pk for p in batch])
         rows = []
         for planned in batch:
-            due_at = lab_due_at(planned, planned.patient.tz)
+            due_at = lab_due_at(planned.due_date, planned.patient.tz)
             for step, kind, fire_at in lab_steps(due_at=due_at, patient=planned.patient):
                 if fire_at <= now and (planned.pk, step) not in existing:
                     rows.append(ReminderStep(
@@ -230,16 +209,10 @@ def _dose_states(ids: list[int]) -> dict[int, str]:
 
 
 def _lab_open(ids: list[int]) -> dict[int, bool]:
-    PlannedLab = _planned_lab_model()
-    if PlannedLab is None:
-        return {}
-    fields = {f.name for f in PlannedLab._meta.get_fields()}
-    result = {}
-    for planned in PlannedLab.objects.filter(pk__in=ids):
-        done = ("done_at" in fields and planned.done_at is not None) or (
-            "status" in fields and planned.status in ("done", "cancelled", "resulted", "skipped"))
-        result[planned.pk] = not done
-    return result
+    from labs.models import PlannedLab, PlanStatus
+
+    return {pk: status == PlanStatus.OPEN
+            for pk, status in PlannedLab.objects.filter(pk__in=ids).values_list("pk", "status")}
 
 
 def _finish(step: ReminderStep, status: str, reason: str, now: dt.datetime) -> None:
@@ -349,9 +322,9 @@ def reminder_snooze(*, patient: PatientProfile, subject: str, subject_id: int,
 
         owned = PlannedDose.objects.filter(pk=subject_id, patient=patient).exists()
     else:
-        PlannedLab = _planned_lab_model()
-        owned = PlannedLab is not None and PlannedLab.objects.filter(
-            pk=subject_id, patient=patient).exists()
+        from labs.models import PlannedLab
+
+        owned = PlannedLab.objects.filter(pk=subject_id, patient=patient).exists()
     if not owned:
         raise ValidationError("That reminder is not yours.")
     snooze, _ = ReminderSnooze.objects.update_or_create(

@@ -1,0 +1,83 @@
+"""Saving patient data through the other apps runs the rules in the same transaction."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from b12care.alerts.hooks import has_urgent, patient_data_saved
+from b12care.alerts.models import Alert, Notification
+
+from .conftest import NOW, make_dose
+
+pytestmark = pytest.mark.django_db
+
+
+def record_injection(patient, **reactions):
+    from injections import services
+
+    return services.injection_record(
+        patient=patient, recorded_by=patient.user, now=NOW, taken_at=NOW - dt.timedelta(hours=1),
+        product="hydroxocobalamin", dose="1", unit="mg", site="left_vastus_lateralis",
+        administered_by="nurse", **reactions,
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_logging_an_injection_with_breathing_difficulty_opens_an_urgent_alert(patient,
+                                                                              clinician):
+    recorded = record_injection(patient, breathing_difficulty=True)
+    assert has_urgent(recorded.findings)
+    alert = Alert.objects.get()
+    assert (alert.rule.code, alert.severity, alert.dedup_key) == (
+        "systemic_reaction", "urgent", f"systemic_reaction:injection:{recorded.injection.pk}")
+    assert set(Notification.objects.values_list("recipient_id", "channel")) == {
+        (clinician.pk, "email"), (clinician.pk, "in_app")}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_injection_without_reactions_raises_nothing(patient):
+    recorded = record_injection(patient)
+    assert recorded.findings == [] and not Alert.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_hook_returns_findings_and_running_it_again_adds_no_alert(patient):
+    record_injection(patient, face_throat_swelling=True)
+    findings = patient_data_saved(patient, now=NOW, source="injection")
+    assert [f.rule for f in findings] == ["systemic_reaction"]
+    assert Alert.objects.count() == 1 and Notification.objects.count() == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_patient_logging_anaphylaxis_signs_is_sent_to_the_guidance_page(patient_client,
+                                                                          patient):
+    response = patient_client.get(reverse("injections:log"))
+    if response.status_code != 200:
+        pytest.skip("injections log page not available")
+    form = response.context["form"]
+    data = {name: field.initial if field.initial is not None else ""
+            for name, field in form.fields.items()}
+    data.update({
+        "taken_at": (NOW - dt.timedelta(hours=1)).astimezone(patient.tz).strftime(
+            "%Y-%m-%dT%H:%M"),
+        "product": "hydroxocobalamin", "dose": "1", "unit": "mg",
+        "site": "left_vastus_lateralis", "administered_by": "nurse",
+        "systemic_reactions": ["breathing_difficulty"],
+    })
+    data = {k: v for k, v in data.items() if v not in (None, False, "")}
+    response = patient_client.post(reverse("injections:log"), data, follow=True)
+    assert response.redirect_chain, response.context["form"].errors
+    assert response.redirect_chain[-1][0] == reverse("alerts:guidance")
+    assert "Call emergency services now: 999" in response.content.decode()
+
+
+def test_the_rule_sweep_finds_missed_doses_with_the_passage_of_time_alone(patient, clinician):
+    from b12care.alerts import sweeps
+
+    make_dose(patient, NOW - dt.timedelta(hours=30))
+    assert sweeps.evaluate_patients(now=NOW) == 1
+    assert Alert.objects.get().rule.code == "missed_doses"
+    sweeps.evaluate_patients(now=NOW + dt.timedelta(minutes=15))
+    assert Alert.objects.count() == 1
