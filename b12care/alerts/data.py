@@ -67,17 +67,11 @@ def _doses(patient, now):
 
 
 def _symptoms(patient, now):
-    try:
-        from symptoms.selectors import recent_scores  # type: ignore[attr-defined]
-    except ImportError:
-        return _symptoms_from_models(patient, now)
-    return tuple(SymptomFact(code=c, severity=s, recorded_at=t)
-                 for c, s, t in recent_scores(patient, since=now - dt.timedelta(days=SYMPTOM_DAYS),
-                                              until=now))
+    from symptoms.selectors import recent_scores
 
-
-def _symptoms_from_models(patient, now):
-    return ()
+    rows = recent_scores(patient, since=now - dt.timedelta(days=SYMPTOM_DAYS), until=now)
+    return tuple(SymptomFact(code=code, severity=severity, recorded_at=at)
+                 for code, severity, at in rows)
 
 
 def _labs(patient, now):

@@ -410,7 +410,7 @@ register(RuleSpec(
 register(RuleSpec(
     "neuro_worsening", "New or rapidly worsening neurological symptoms", URGENT, neuro_worsening,
     {"delta": 3, "absolute": 8, "window_days": 14,
-     "codes": ["numbness_hands", "numbness_feet", "tingling", "balance", "falls", "weakness"]},
+     "codes": ["numbness_hands", "numbness_feet", "balance", "falls", "weakness"]},
     guidance="clinician_today",
 ))
 register(RuleSpec(

@@ -11,8 +11,7 @@ DEFAULTS = {
         "signs": ["breathing_difficulty", "face_throat_swelling", "hives", "dizziness"]}),
     "neuro_worsening": ("New or rapidly worsening neurological symptoms", {
         "delta": 3, "absolute": 8, "window_days": 14,
-        "codes": ["numbness_hands", "numbness_feet", "tingling", "balance", "falls",
-                  "weakness"]}),
+        "codes": ["numbness_hands", "numbness_feet", "balance", "falls", "weakness"]}),
     "new_visual_symptoms": ("New visual loss or blurred vision", {
         "min_severity": 1, "lookback_days": 2, "baseline_days": 60, "codes": ["vision"]}),
     "early_palpitations_weakness": (

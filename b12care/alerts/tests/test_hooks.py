@@ -81,3 +81,38 @@ def test_the_rule_sweep_finds_missed_doses_with_the_passage_of_time_alone(patien
     assert Alert.objects.get().rule.code == "missed_doses"
     sweeps.evaluate_patients(now=NOW + dt.timedelta(minutes=15))
     assert Alert.objects.count() == 1
+
+
+def test_a_diary_entry_with_rapidly_worsening_numbness_opens_one_urgent_alert(patient,
+                                                                           clinician):
+    from symptoms.services import checkin_save
+
+    checkin_save(patient=patient, scores={"numbness_feet": (2, "Both sides")}, by=patient.user,
+                 now=NOW - dt.timedelta(days=6))
+    saved = checkin_save(patient=patient, scores={"numbness_feet": (6, "Both sides")},
+                         by=patient.user, now=NOW)
+    assert has_urgent(saved.findings)
+    alert = Alert.objects.get()
+    assert alert.dedup_key == "neuro_worsening:numbness_feet"
+    assert "rose from 2 to 6" in alert.clinician_message
+    # the patient updates today's diary again: the same alert, no new messages
+    checkin_save(patient=patient, scores={"numbness_feet": (7, "Both sides")},
+                 by=patient.user, now=NOW + dt.timedelta(hours=3))
+    assert Alert.objects.count() == 1 and Notification.objects.count() == 2
+
+
+def test_low_potassium_in_the_first_days_of_treatment_alerts_the_care_team(patient, clinician):
+    from injections.models import Regimen
+    from labs.models import Analyte
+    from labs.services import result_record
+
+    Regimen.objects.create(patient=patient, name="Induction", start_date=NOW.date()
+                           - dt.timedelta(days=2))
+    potassium = Analyte.objects.get(loinc="2823-3")
+    recorded = result_record(patient=patient, analyte=potassium, sampled_on=NOW.date(),
+                             sampled_time=dt.time(8, 0), value="3.1", unit="mmol/L",
+                             by=clinician, now=NOW)
+    assert [f.rule for f in recorded.findings] == ["potassium_low"]
+    alert = Alert.objects.get()
+    assert alert.severity == "urgent" and "3.1 mmol/L" in alert.clinician_message
+    assert not alert.notifications.filter(recipient=patient.user).exists()

@@ -294,3 +294,36 @@ def test_two_sweeps_at_once_send_one_reminder_per_dose():
     assert ReminderStep.objects.filter(step=0, status="sent").count() == len(doses)
     assert Notification.objects.filter(channel="email").count() == len(doses)
     assert Notification.objects.filter(channel="in_app").count() == len(doses)
+
+
+def test_a_planned_blood_test_is_reminded_once_at_the_reminder_time_on_its_due_day(patient):
+    from labs.models import Analyte, PlannedLab
+
+    planned = PlannedLab.objects.create(
+        patient=patient, analyte=Analyte.objects.get(loinc="718-7"), label="Blood count",
+        due_date=dt.date(2026, 11, 24), window_start=dt.date(2026, 11, 20),
+        window_end=dt.date(2026, 11, 28),
+    )
+    reminders.sweep(now=utc(2026, 11, 24, 7, 59))
+    assert not ReminderStep.objects.exists()
+    reminders.sweep(now=utc(2026, 11, 24, 8, 0))
+    reminders.sweep(now=utc(2026, 11, 24, 9, 0))
+    step = ReminderStep.objects.get(subject="lab", subject_id=planned.pk)
+    assert step.status == "sent"
+    assert set(Notification.objects.values_list("subject", flat=True)) == {"A blood test is due"}
+
+
+def test_a_blood_test_done_before_its_reminder_is_processed_is_skipped_with_the_reason(patient):
+    from labs.models import Analyte, PlannedLab
+
+    planned = PlannedLab.objects.create(
+        patient=patient, analyte=Analyte.objects.get(loinc="718-7"), label="Blood count",
+        due_date=dt.date(2026, 11, 24), window_start=dt.date(2026, 11, 20),
+        window_end=dt.date(2026, 11, 28),
+    )
+    reminders.plan_lab_steps(now=utc(2026, 11, 24, 8, 0))
+    planned.status = "done"
+    planned.save()
+    reminders.process_batch(now=utc(2026, 11, 24, 8, 0))
+    step = ReminderStep.objects.get()
+    assert (step.status, step.reason) == ("skipped", "lab test done or no longer planned")

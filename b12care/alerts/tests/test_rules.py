@@ -87,8 +87,8 @@ def test_a_two_point_rise_is_below_the_default_delta_but_an_admin_can_lower_it()
 
 
 def test_a_rise_spread_over_more_than_the_window_does_not_count():
-    data = PatientData(1, symptoms=(sym("tingling", 2, NOW - days(20)),
-                                    sym("tingling", 5, NOW - hours(1))))
+    data = PatientData(1, symptoms=(sym("numbness_feet", 2, NOW - days(20)),
+                                    sym("numbness_feet", 5, NOW - hours(1))))
     assert run("neuro_worsening", data) == []
 
 
