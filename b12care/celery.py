@@ -47,6 +47,10 @@ app.conf.update(
         "alerts-sweep-reminders": {"task": "b12care.alerts.tasks.sweep_reminders",
                                    "schedule": 300.0},
         "alerts-sweep-rules": {"task": "b12care.alerts.tasks.sweep_rules", "schedule": 900.0},
+        # injections: keep every patient's rolling horizon of planned doses filled and mark
+        # doses whose window closed as missed (idempotent, so two beats are harmless).
+        "injections-roll-planned-doses": {"task": "injections.roll_planned_doses",
+                                          "schedule": 3600.0},
     },
 )
 app.autodiscover_tasks()
