@@ -1,15 +1,129 @@
-"""Monitoring plan: which labs are due when (issue C implements the default plan)."""
+"""Monitoring plan: which labs are due when, and which result fulfils which planned lab.
+
+The default plan follows CLINICAL.md ("Monitoring"); day 0 is the first day of treatment in the
+patient's own zone. Every item is a window of local days: a result of that analyte sampled inside
+the window fulfils it. Clinicians edit the plan afterwards (labs.services).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
 
 from b12care.accounts.models import PatientProfile, User
 
+# State of a planned lab on a given local day.
+UPCOMING, DUE, OVERDUE, DONE, CANCELLED = "upcoming", "due", "overdue", "done", "cancelled"
+STATE_LABELS = {UPCOMING: "Coming up", DUE: "Due now", OVERDUE: "Overdue", DONE: "Done",
+                CANCELLED: "Cancelled"}
 
+
+@dataclass(frozen=True)
+class PlanItem:
+    key: str
+    analyte_key: str
+    label: str
+    due_day: int  # days after the treatment start
+    window: tuple[int, int]  # first and last day that count, relative to the start
+    note: str = ""
+    only_if_severe_anaemia: bool = False
+
+
+DEFAULT_PLAN = (
+    PlanItem("baseline_fbc", "hb", "Full blood count (haemoglobin, MCV) before treatment", 0,
+             (-30, 1), "Baseline, ideally before the first injection."),
+    PlanItem("baseline_retic", "retic", "Reticulocytes before treatment", 0, (-30, 1)),
+    PlanItem("baseline_b12", "b12", "Vitamin B12 before treatment", 0, (-60, 0),
+             "Only useful before injections start."),
+    PlanItem("baseline_folate", "folate", "Folate before treatment", 0, (-60, 1)),
+    PlanItem("baseline_ferritin", "ferritin", "Ferritin (iron stores) before treatment", 0,
+             (-60, 1)),
+    PlanItem("potassium_48h", "potassium", "Potassium in the first 48 hours", 1, (0, 2),
+             "Severe anaemia treated intensively can lower potassium.", True),
+    PlanItem("retic_day7", "retic", "Reticulocytes at day 5 to 10", 7, (5, 10),
+             "Expected to peak around day 5 to 7."),
+    PlanItem("fbc_8w", "hb", "Full blood count at about 8 weeks", 56, (49, 70),
+             "Haemoglobin should be normal by about 2 months."),
+)
+
+
+def item_applies(item: PlanItem, *, severe_anaemia: bool) -> bool:
+    return severe_anaemia or not item.only_if_severe_anaemia
+
+
+def state(*, status: str, window_start: dt.date, window_end: dt.date, today: dt.date) -> str:
+    """Upcoming before the window, due inside it, overdue after it (until done or cancelled)."""
+    if status == "done":
+        return DONE
+    if status == "cancelled":
+        return CANCELLED
+    if today > window_end:
+        return OVERDUE
+    if today >= window_start:
+        return DUE
+    return UPCOMING
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    id: int
+    analyte_id: int
+    due_date: dt.date
+    window_start: dt.date
+    window_end: dt.date
+
+
+def find_match(items: Iterable[OpenItem], *, analyte_id: int, sampled_on: dt.date) -> int | None:
+    """The open planned lab a result fulfils: same analyte, sampled inside the window; when
+    several windows hold the day, the one due nearest the sample day (then the earliest)."""
+    candidates = [i for i in items if i.analyte_id == analyte_id
+                  and i.window_start <= sampled_on <= i.window_end]
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda i: (abs((i.due_date - sampled_on).days), i.due_date, i.id))
+    return best.id
+
+
+@transaction.atomic
 def create_default_plan(
     *, patient: PatientProfile, treatment_start: dt.date, created_by: User | None = None
 ) -> list:
     """Called by injections when a regimen starts: create the default plan from CLINICAL.md.
-    Must be idempotent for the same patient and start date. Returns the planned labs."""
-    return []
+    Idempotent for the same patient and start date. Open items of an earlier plan whose window
+    has not closed yet are cancelled (the new baseline replaces them). Results already entered
+    inside a window fulfil their item at once. Returns the planned labs of this start date."""
+    from .models import Analyte, PlannedLab, PlanStatus
+    from .services import fulfil_from_existing_results
+
+    analytes = {a.key: a for a in Analyte.objects.filter(is_active=True)}
+    PlannedLab.objects.filter(
+        patient=patient, status=PlanStatus.OPEN, window_end__gte=treatment_start,
+        treatment_start__lt=treatment_start,
+    ).exclude(plan_key="").update(status=PlanStatus.CANCELLED,
+                                  note="Replaced by the plan of a new treatment start.")
+    existing = set(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)
+                   .exclude(plan_key="").values_list("plan_key", flat=True))
+    rows = []
+    for item in DEFAULT_PLAN:
+        analyte = analytes.get(item.analyte_key)
+        if (analyte is None or item.key in existing
+                or not item_applies(item, severe_anaemia=patient.severe_anaemia)):
+            continue
+        day = dt.timedelta
+        rows.append(PlannedLab(
+            patient=patient, analyte=analyte, label=item.label, note=item.note,
+            due_date=treatment_start + day(days=item.due_day),
+            window_start=treatment_start + day(days=item.window[0]),
+            window_end=treatment_start + day(days=item.window[1]),
+            treatment_start=treatment_start, plan_key=item.key, created_by=created_by,
+        ))
+    for row in rows:
+        row.full_clean(validate_unique=False, validate_constraints=False)
+    # ignore_conflicts: two concurrent starts for the same day cannot create duplicates.
+    PlannedLab.objects.bulk_create(rows, ignore_conflicts=True)
+    fulfil_from_existing_results(patient=patient)
+    return list(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)
+                .exclude(plan_key="").select_related("analyte"))

@@ -1,0 +1,165 @@
+"""Writes of the labs app: results (validated, normalised, flagged) and monitoring-plan edits.
+
+Keyword-only arguments, ``now`` passed explicitly, ``full_clean()`` before saving, one
+transaction each. Red-flag rules run in the same transaction (b12care.alerts.hooks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from b12care.accounts.models import PatientProfile, Role, User
+from b12care.alerts import hooks
+
+from . import monitoring, units
+from .models import Analyte, LabResult, PlannedLab, PlanStatus, Source
+
+# A result time in the future beyond this is a typo (phones' clocks drift a little).
+FUTURE_TOLERANCE = dt.timedelta(hours=12)
+DEFAULT_SAMPLE_TIME = dt.time(9, 0)  # when only the day is known: a typical morning clinic
+
+
+@dataclass
+class Recorded:
+    result: LabResult
+    findings: list = field(default_factory=list)
+    fulfilled: list = field(default_factory=list)  # PlannedLab rows this result fulfilled
+
+
+def conversions_of(analyte: Analyte) -> dict[str, units.Conversion]:
+    return {u.unit: units.Conversion(u.multiply, u.divide) for u in analyte.units.all()}
+
+
+def _local_instant(day: dt.date, time: dt.time | None, tz) -> dt.datetime:
+    # A day and wall-clock time in the patient's zone; a time in a DST gap moves forward
+    # by zoneinfo's fold=0 rule, which is fine for a sample time.
+    local = dt.datetime.combine(day, time or DEFAULT_SAMPLE_TIME, tzinfo=tz)
+    return local.astimezone(dt.UTC)
+
+
+@transaction.atomic
+def result_record(
+    *, patient: PatientProfile, analyte: Analyte, sampled_on: dt.date,
+    sampled_time: dt.time | None = None, value=None, unit: str = "", qualitative: str = "",
+    lab_name: str = "", notes: str = "", by: User, now: dt.datetime,
+) -> Recorded:
+    """Validate, normalise to the canonical unit, flag, save; fulfil a planned lab; run rules.
+    Raises ValidationError (field -> message) for anything we refuse; nothing is saved then."""
+    sampled_at = _local_instant(sampled_on, sampled_time, patient.tz)
+    if sampled_at > now + FUTURE_TOLERANCE:
+        raise ValidationError({"sampled_on": "The sample date is in the future. Use the date "
+                                             "the blood was taken."})
+    result = LabResult(
+        patient=patient, analyte=analyte, sampled_at=sampled_at, sampled_on=sampled_on,
+        lab_name=(lab_name or "").strip(), notes=(notes or "").strip(), entered_by=by,
+        source=Source.PATIENT if by.role == Role.PATIENT else Source.CLINICIAN,
+    )
+    if analyte.is_qualitative:
+        answer = (qualitative or "").strip().lower()
+        if answer not in analyte.answer_choices:
+            raise ValidationError({"qualitative": "Choose the result shown on your report: "
+                                                  + ", ".join(analyte.answer_choices) + "."})
+        result.qualitative = answer
+        result.flag = units.qualitative_flag(answer, analyte.qualitative_normal)
+    else:
+        try:
+            entered = units.parse_value(value)
+            unit_name = units.canonical_unit_name(unit)
+            canonical = units.to_canonical(entered, unit_name, conversions_of(analyte),
+                                           places=analyte.decimal_places)
+            units.check_plausible(canonical, low=analyte.min_plausible,
+                                  high=analyte.max_plausible, unit=analyte.canonical_unit,
+                                  name=analyte.short_name)
+        except units.LabValueError as exc:
+            target = "unit" if isinstance(exc, units.UnknownUnit) else "value"
+            raise ValidationError({target: str(exc)}) from None
+        result.value_entered, result.unit_entered, result.value = entered, unit_name, canonical
+        result.flag = analyte.flag_for(canonical, patient.sex)
+        result.band = units.band(canonical, analyte.bands)
+    result.full_clean()
+    result.save()
+    fulfilled = fulfil_from_existing_results(patient=patient, results=[result])
+    findings = hooks.patient_data_saved(patient, now=now, source="labs")
+    return Recorded(result, list(findings), fulfilled)
+
+
+def fulfil_from_existing_results(*, patient: PatientProfile,
+                                 results: list[LabResult] | None = None) -> list[PlannedLab]:
+    """Mark open planned labs done by results sampled inside their windows (oldest result
+    first). With ``results`` only those are tried; otherwise every result of the patient."""
+    open_rows = list(PlannedLab.objects.select_for_update()
+                     .filter(patient=patient, status=PlanStatus.OPEN))
+    if not open_rows:
+        return []
+    if results is None:
+        analyte_ids = {row.analyte_id for row in open_rows}
+        results = list(LabResult.objects.filter(patient=patient, analyte_id__in=analyte_ids)
+                       .order_by("sampled_at", "pk"))
+    by_id = {row.pk: row for row in open_rows}
+    done = []
+    for result in results:
+        items = [monitoring.OpenItem(r.pk, r.analyte_id, r.due_date, r.window_start,
+                                     r.window_end) for r in by_id.values()]
+        match = monitoring.find_match(items, analyte_id=result.analyte_id,
+                                      sampled_on=result.sampled_on)
+        if match is None:
+            continue
+        row = by_id.pop(match)
+        row.status, row.fulfilled_by = PlanStatus.DONE, result
+        row.save(update_fields=["status", "fulfilled_by", "updated_at"])
+        done.append(row)
+    return done
+
+
+# --- Plan edits (clinicians) -------------------------------------------------------------------
+
+def _window(due_date: dt.date, days_before: int, days_after: int) -> tuple[dt.date, dt.date]:
+    if days_before < 0 or days_after < 0:
+        raise ValidationError("The window cannot be negative.")
+    return due_date - dt.timedelta(days=days_before), due_date + dt.timedelta(days=days_after)
+
+
+@transaction.atomic
+def planned_lab_add(*, patient: PatientProfile, analyte: Analyte, label: str, due_date: dt.date,
+                    days_before: int = 3, days_after: int = 7, note: str = "",
+                    by: User) -> PlannedLab:
+    start, end = _window(due_date, days_before, days_after)
+    row = PlannedLab(patient=patient, analyte=analyte, label=label.strip() or analyte.name,
+                     due_date=due_date, window_start=start, window_end=end,
+                     note=note.strip(), created_by=by)
+    row.full_clean()
+    row.save()
+    fulfil_from_existing_results(patient=patient)
+    row.refresh_from_db()
+    return row
+
+
+@transaction.atomic
+def planned_lab_update(*, planned: PlannedLab, label: str, due_date: dt.date,
+                       days_before: int, days_after: int, note: str = "",
+                       by: User) -> PlannedLab:
+    if planned.status != PlanStatus.OPEN:
+        raise ValidationError("Only a planned test that is still open can be changed.")
+    planned.label = label.strip() or planned.analyte.name
+    planned.due_date = due_date
+    planned.window_start, planned.window_end = _window(due_date, days_before, days_after)
+    planned.note = note.strip()
+    planned.full_clean()
+    planned.save()
+    fulfil_from_existing_results(patient=planned.patient)
+    planned.refresh_from_db()
+    return planned
+
+
+@transaction.atomic
+def planned_lab_cancel(*, planned: PlannedLab, by: User, reason: str = "") -> PlannedLab:
+    """Remove a test from the plan (kept as cancelled, so the history shows it)."""
+    if planned.status == PlanStatus.OPEN:
+        planned.status = PlanStatus.CANCELLED
+        planned.note = (reason or "Removed from the plan by the clinician.").strip()[:200]
+        planned.save(update_fields=["status", "note", "updated_at"])
+    return planned
