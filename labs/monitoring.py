@@ -92,16 +92,16 @@ def create_default_plan(
     *, patient: PatientProfile, treatment_start: dt.date, created_by: User | None = None
 ) -> list:
     """Called by injections when a regimen starts: create the default plan from CLINICAL.md.
-    Idempotent for the same patient and start date. Open items of an earlier plan whose window
-    has not closed yet are cancelled (the new baseline replaces them). Results already entered
-    inside a window fulfil their item at once. Returns the planned labs of this start date."""
+    Idempotent for the same patient and start date. Open default items of an earlier start are
+    cancelled (the new plan replaces them; tests a clinician added by hand stay). Results
+    already entered inside a window fulfil their item at once. Returns the planned labs of
+    this start date."""
     from .models import Analyte, PlannedLab, PlanStatus
     from .services import fulfil_from_existing_results
 
     analytes = {a.key: a for a in Analyte.objects.filter(is_active=True)}
     PlannedLab.objects.filter(
-        patient=patient, status=PlanStatus.OPEN, window_end__gte=treatment_start,
-        treatment_start__lt=treatment_start,
+        patient=patient, status=PlanStatus.OPEN, treatment_start__lt=treatment_start,
     ).exclude(plan_key="").update(status=PlanStatus.CANCELLED,
                                   note="Replaced by the plan of a new treatment start.")
     existing = set(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)

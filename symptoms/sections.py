@@ -6,10 +6,28 @@ import datetime as dt
 
 from b12care.accounts.models import PatientProfile, User
 
+from . import selectors
+from .services import local_day
+
+
+def _summary(patient: PatientProfile, now: dt.datetime) -> dict:
+    latest = selectors.latest_checkin(patient)
+    scores = list(latest.scores.all()) if latest else []
+    today = local_day(now, patient)
+    return {
+        "patient": patient,
+        "latest": latest,
+        "done_today": bool(latest and latest.local_date == today),
+        "worst": sorted(scores, key=lambda s: (-s.severity, s.symptom.position))[:4],
+        "nerves": [s for s in scores if s.symptom.neurological and s.severity > 0][:4],
+    }
+
 
 def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
-    return {"title": "Symptom diary", "template": "symptoms/_home_section.html", "context": {}}
+    return {"title": "Symptom diary", "template": "symptoms/_home_section.html",
+            "context": _summary(patient, now)}
 
 
 def review_section(patient: PatientProfile, *, now: dt.datetime, viewer: User) -> dict | None:
-    return {"title": "Symptom diary", "template": "symptoms/_review_section.html", "context": {}}
+    return {"title": "Symptom diary", "template": "symptoms/_review_section.html",
+            "context": _summary(patient, now)}

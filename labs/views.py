@@ -1,0 +1,285 @@
+"""Lab pages for patients (their own results) and clinicians (their patients'). Thin: forms
+validate, services write, selectors read; every patient-data query goes through
+b12care.accounts.access (outsiders get 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from b12care.accounts.access import (
+    access_patient,
+    clinician_required,
+    own_patient_profile,
+    patient_required,
+)
+from b12care.accounts.models import PatientProfile
+from b12care.alerts.hooks import has_urgent
+
+from . import charts, selectors, services
+from .forms import PlannedLabForm, ResultForm
+from .models import Analyte, PlannedLab, PlanStatus
+
+PAGE_SIZE = 20
+
+
+def _guidance_or(default_url: str) -> str:
+    """The urgent-guidance page (alerts app); falls back while it does not exist yet."""
+    try:
+        return reverse("alerts:guidance")
+    except NoReverseMatch:
+        return default_url
+
+
+def _today(patient: PatientProfile) -> dt.date:
+    return timezone.now().astimezone(patient.tz).date()
+
+
+class Urls:
+    """Where links point: the patient's own pages or the clinician's pages about them."""
+
+    def __init__(self, patient: PatientProfile, clinician: bool):
+        self.patient, self.clinician = patient, clinician
+
+    def _r(self, name: str, *args) -> str:
+        if self.clinician:
+            return reverse(f"labs:patient_{name}", args=[self.patient.pk, *args])
+        return reverse(f"labs:{name}", args=args)
+
+    @property
+    def overview(self) -> str:
+        return self._r("overview")
+
+    @property
+    def add(self) -> str:
+        return self._r("add")
+
+    def add_result(self, key: str) -> str:
+        return self._r("add_result", key)
+
+    def analyte(self, key: str) -> str:
+        return self._r("analyte", key)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+# --- Shared page bodies ------------------------------------------------------------------------
+
+def _overview(request, patient: PatientProfile, clinician: bool) -> HttpResponse:
+    today = _today(patient)
+    page = Paginator(selectors.results(patient), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "labs/overview.html", {
+        "patient": patient, "clinician": clinician, "urls": Urls(patient, clinician),
+        "latest": selectors.latest_per_analyte(patient), "page": page,
+        "plan": selectors.plan(patient, today=today), "today": today,
+    })
+
+
+def _choose(request, patient: PatientProfile, clinician: bool) -> HttpResponse:
+    urls = Urls(patient, clinician)
+    analytes = Analyte.objects.filter(is_active=True)
+    return render(request, "labs/add_choose.html", {
+        "patient": patient, "clinician": clinician, "urls": urls,
+        "analytes": [(a, urls.add_result(a.key)) for a in analytes],
+    })
+
+
+def _add_result(request, patient: PatientProfile, key: str, clinician: bool) -> HttpResponse:
+    analyte = selectors.analyte_by_key(key)
+    if analyte is None:
+        raise Http404("No such test.")
+    urls = Urls(patient, clinician)
+    form = ResultForm(request.POST or None, analyte=analyte,
+                      initial={"sampled_on": _today(patient)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            recorded = services.result_record(
+                patient=patient, analyte=analyte, sampled_on=data["sampled_on"],
+                sampled_time=data.get("sampled_time"), value=data.get("value"),
+                unit=data.get("unit", ""), qualitative=data.get("qualitative", ""),
+                lab_name=data["lab_name"], notes=data["notes"], by=request.user,
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            done = urls.analyte(analyte.key)
+            if has_urgent(recorded.findings):
+                return redirect(_guidance_or(done))
+            result = recorded.result
+            text = f"{analyte.short_name} {result.entered_text} saved"
+            if result.was_converted:
+                text += f" (= {result.display_value})"
+            text += f". {result.flag_label}."
+            if result.band:
+                text += f" {result.band}."
+            messages.success(request, text)
+            for planned in recorded.fulfilled:
+                messages.info(request, f"This completes the planned test: {planned.label}.")
+            return redirect(done)
+    return render(request, "labs/add_result.html", {
+        "patient": patient, "clinician": clinician, "urls": urls, "analyte": analyte,
+        "form": form, "ref": analyte.range_for(patient.sex),
+    })
+
+
+def _analyte(request, patient: PatientProfile, key: str, clinician: bool) -> HttpResponse:
+    analyte = selectors.analyte_by_key(key)
+    if analyte is None:
+        raise Http404("No such test.")
+    days = charts.period_from(request.GET.get("days"), default=365)
+    today = _today(patient)
+    since = charts.period_start(today, days)
+    ref = analyte.range_for(patient.sex)
+    chart = None
+    if not analyte.is_qualitative:
+        chart = charts.line_chart(
+            title=f"{analyte.name} ({analyte.canonical_unit})",
+            points=selectors.series(patient, analyte, since=since, until=today),
+            start=since, end=today, unit=analyte.canonical_unit, band=ref,
+            band_label="reference range",
+            markers=charts.injection_days(patient, since=since, until=today),
+        )
+    rows = selectors.results(patient).filter(analyte=analyte)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "labs/analyte.html", {
+        "patient": patient, "clinician": clinician, "urls": Urls(patient, clinician),
+        "analyte": analyte, "chart": chart, "page": page, "ref": ref, "days": days,
+        "periods": charts.PERIODS,
+    })
+
+
+# --- Patient pages -----------------------------------------------------------------------------
+
+@patient_required
+def overview(request: HttpRequest) -> HttpResponse:
+    return _overview(request, own_patient_profile(request.user), False)
+
+
+@patient_required
+def add(request: HttpRequest) -> HttpResponse:
+    return _choose(request, own_patient_profile(request.user), False)
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def add_result(request: HttpRequest, key: str) -> HttpResponse:
+    return _add_result(request, own_patient_profile(request.user), key, False)
+
+
+@patient_required
+def analyte(request: HttpRequest, key: str) -> HttpResponse:
+    return _analyte(request, own_patient_profile(request.user), key, False)
+
+
+# --- Clinician pages ---------------------------------------------------------------------------
+
+@clinician_required
+def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
+    return _overview(request, access_patient(request.user, patient_id, action="labs.view"), True)
+
+
+@clinician_required
+def patient_add(request: HttpRequest, patient_id: int) -> HttpResponse:
+    return _choose(request, access_patient(request.user, patient_id, action="labs.add"), True)
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def patient_add_result(request: HttpRequest, patient_id: int, key: str) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="labs.add")
+    return _add_result(request, patient, key, True)
+
+
+@clinician_required
+def patient_analyte(request: HttpRequest, patient_id: int, key: str) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="labs.view")
+    return _analyte(request, patient, key, True)
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def plan_add(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="labs.plan")
+    form = PlannedLabForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.planned_lab_add(
+                patient=patient, analyte=data["analyte"], label=data["label"],
+                due_date=data["due_date"], days_before=data["days_before"],
+                days_after=data["days_after"], note=data["note"], by=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Test added to the monitoring plan.")
+            return redirect("labs:patient_overview", patient.pk)
+    return render(request, "labs/plan_form.html",
+                  {"patient": patient, "form": form, "planned": None,
+                   "urls": Urls(patient, True)})
+
+
+def _planned(patient: PatientProfile, pk: int) -> PlannedLab:
+    return get_object_or_404(PlannedLab.objects.select_related("analyte"), pk=pk,
+                             patient=patient)
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, patient_id: int, pk: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="labs.plan")
+    planned = _planned(patient, pk)
+    if planned.status != PlanStatus.OPEN:
+        messages.info(request, "This planned test is closed and can no longer be changed.")
+        return redirect("labs:patient_overview", patient.pk)
+    initial = {"label": planned.label, "due_date": planned.due_date, "note": planned.note,
+               "days_before": (planned.due_date - planned.window_start).days,
+               "days_after": (planned.window_end - planned.due_date).days}
+    form = PlannedLabForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.planned_lab_update(
+                planned=planned, label=data["label"], due_date=data["due_date"],
+                days_before=data["days_before"], days_after=data["days_after"],
+                note=data["note"], by=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Planned test updated.")
+            return redirect("labs:patient_overview", patient.pk)
+    return render(request, "labs/plan_form.html",
+                  {"patient": patient, "form": form, "planned": planned,
+                   "urls": Urls(patient, True)})
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def plan_cancel(request: HttpRequest, patient_id: int, pk: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="labs.plan")
+    planned = _planned(patient, pk)
+    if request.method == "POST":
+        services.planned_lab_cancel(planned=planned, by=request.user)
+        messages.success(request, f"“{planned.label}” was removed from the plan.")
+        return redirect("labs:patient_overview", patient.pk)
+    return render(request, "labs/plan_cancel.html", {"patient": patient, "planned": planned,
+                                                      "urls": Urls(patient, True)})

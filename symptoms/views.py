@@ -1,0 +1,130 @@
+"""Diary pages. Thin: the form validates, services write, selectors read. Every patient-data
+query goes through b12care.accounts.access (outsiders get 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from b12care.accounts.access import (
+    access_patient,
+    clinician_required,
+    own_patient_profile,
+    patient_required,
+)
+from b12care.accounts.models import PatientProfile
+from b12care.alerts.hooks import has_urgent
+from labs import charts
+
+from . import selectors, services
+from .forms import CheckInForm
+
+PAGE_SIZE = 15
+
+
+def _guidance_or(default_url: str) -> str:
+    """The urgent-guidance page (alerts app); falls back while it does not exist yet."""
+    try:
+        return reverse("alerts:guidance")
+    except NoReverseMatch:
+        return default_url
+
+
+def trend_charts(patient: PatientProfile, *, today: dt.date, days: int) -> list[charts.Chart]:
+    """One 0-10 chart per symptom with data in the period (all symptoms if none has data)."""
+    since = charts.period_start(today, days)
+    data = selectors.series(patient, since=since, until=today)
+    markers = charts.injection_days(patient, since=since, until=today)
+    result = []
+    for symptom in selectors.active_symptoms():
+        if symptom.code not in data:
+            continue
+        chart = charts.line_chart(
+            title=f"{symptom.name} (0 = none, 10 = worst)", points=data[symptom.code],
+            start=since, end=today, y_min=0, y_max=10, unit="/10", markers=markers,
+        )
+        chart.code = symptom.code
+        chart.category = symptom.get_category_display()
+        result.append(chart)
+    return result
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def checkin(request: HttpRequest) -> HttpResponse:
+    patient = own_patient_profile(request.user)
+    now = timezone.now()
+    today = services.local_day(now, patient)
+    symptoms = selectors.active_symptoms()
+    todays = selectors.checkin_for_day(patient, today)
+    previous = selectors.previous_checkin(patient, today)
+    today_scores = selectors.scores_by_code(todays)
+    initial = {"notes": todays.notes if todays else ""}
+    for code, score in today_scores.items():
+        initial[f"s_{code}"] = str(score.severity)
+        initial[f"loc_{code}"] = score.location
+    form = CheckInForm(request.POST or None, initial=initial, symptoms=symptoms)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.checkin_save(patient=patient, scores=form.scores(),
+                                          notes=form.cleaned_data["notes"], by=request.user,
+                                          now=now)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                target = f"s_{name}" if f"s_{name}" in form.fields else None
+                for error in errors:
+                    form.add_error(target, error)
+        else:
+            done = reverse("symptoms:trends")
+            if has_urgent(saved.findings):
+                return redirect(_guidance_or(done))
+            messages.success(request, "Today's diary is saved." if saved.created
+                             else "Today's diary is updated.")
+            return redirect(done)
+    context = {
+        "patient": patient, "form": form, "today": today, "todays": todays,
+        "previous": previous,
+        "rows": list(form.rows(selectors.scores_by_code(previous), today_scores)),
+    }
+    return render(request, "symptoms/checkin.html", context)
+
+
+def _history(request: HttpRequest, patient: PatientProfile, template: str, extra: dict):
+    page = Paginator(selectors.history(patient), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, template, {"patient": patient, "page": page, **extra})
+
+
+@patient_required
+def history(request: HttpRequest) -> HttpResponse:
+    patient = own_patient_profile(request.user)
+    return _history(request, patient, "symptoms/history.html", {})
+
+
+@patient_required
+def trends(request: HttpRequest) -> HttpResponse:
+    patient = own_patient_profile(request.user)
+    days = charts.period_from(request.GET.get("days"))
+    today = services.local_day(timezone.now(), patient)
+    return render(request, "symptoms/trends.html", {
+        "patient": patient, "days": days, "periods": charts.PERIODS,
+        "charts": trend_charts(patient, today=today, days=days),
+    })
+
+
+@clinician_required
+def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="symptoms.diary")
+    days = charts.period_from(request.GET.get("days"))
+    today = services.local_day(timezone.now(), patient)
+    return _history(request, patient, "symptoms/patient_diary.html", {
+        "days": days, "periods": charts.PERIODS,
+        "charts": trend_charts(patient, today=today, days=days),
+    })
