@@ -129,7 +129,7 @@ def reminder_notifications(step: ReminderStep, *, now: dt.datetime) -> int:
     if step.subject == "lab":
         subject, body, link = LAB_SUBJECT, LAB_BODY, reverse("alerts:inbox")
     else:
-        subject, body, link = DOSE_SUBJECT, DOSE_BODY, reverse("alerts:inbox")
+        subject, body, link = DOSE_SUBJECT, DOSE_BODY, reverse("injections:overview")
     rows = [
         Notification(kind=EventKind.REMINDER, reminder=step, recipient=patient.user,
                      channel=channel, subject=subject, body=body, link=link, created_at=now,

@@ -265,3 +265,23 @@ def test_the_clinic_patient_page_shows_the_alerts_section(clinician_client, pati
     services.record_findings(patient, [neuro()], now=timezone.now())
     body = clinician_client.get(reverse("clinic:patient_detail", args=[patient.pk])).content
     assert b"Balance rose from 2 to 6/10." in body
+
+
+# --- Sections -------------------------------------------------------------------------------------
+def test_the_patient_home_shows_what_to_do_about_an_open_alert(patient_client, patient):
+    services.record_findings(patient, [site()], now=timezone.now())
+    body = patient_client.get(reverse("patient_home")).content.decode()
+    assert "Do not inject into that site again" in body
+    assert reverse("alerts:guidance") not in body  # not urgent: no "what to do now" button
+
+
+def test_the_patient_home_links_to_guidance_while_an_urgent_alert_is_fresh(patient_client,
+                                                                          patient):
+    services.record_findings(patient, [anaphylaxis()], now=timezone.now())
+    body = patient_client.get(reverse("patient_home")).content.decode()
+    assert reverse("alerts:guidance") in body
+
+
+def test_clinicians_see_their_messages_link_in_the_nav(clinician_client):
+    body = clinician_client.get(reverse("clinic:dashboard")).content.decode()
+    assert reverse("alerts:inbox") in body
