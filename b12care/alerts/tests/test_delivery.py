@@ -194,3 +194,36 @@ def test_a_text_to_someone_without_a_number_fails_permanently(patient):
     patient.phone = ""
     patient.save()
     assert delivery.deliver(Notification.objects.get(channel="sms").pk, now=NOW) == "failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_the_same_row_at_once_send_it_once(patient, clinician):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for truly concurrent writers; SQLite serialises them")
+    finding = Finding("neuro_worsening", "urgent", "neuro_worsening:balance", "p", "c")
+    services.record_findings(patient, [finding], now=NOW)
+    email = Notification.objects.get(channel="email").pk
+    barrier = threading.Barrier(2)
+    outcomes, sends = [], []
+
+    def slow_send(notification):
+        sends.append(notification.pk)
+
+    def run():
+        try:
+            barrier.wait()
+            outcomes.append(delivery.deliver(email, now=NOW, send=slow_send))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["sent", "skipped"]
+    assert sends == [email]

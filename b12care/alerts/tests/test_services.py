@@ -193,3 +193,16 @@ def test_acknowledging_twice_says_so_instead_of_overwriting(patient, clinician):
         services.alert_acknowledge(alert=alert, by=clinician, now=NOW + dt.timedelta(hours=1))
     alert.refresh_from_db()
     assert alert.acknowledged_at == NOW
+
+
+def test_an_admin_edits_a_threshold_and_a_typo_is_refused_with_a_message(admin_client):
+    rule = AlertRule.objects.get(code="neuro_worsening")
+    url = f"/admin/alerts/alertrule/{rule.pk}/change/"
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, {"name": rule.name, "enabled": "on",
+                                       "thresholds": '{"delat": 2}'})
+    assert "Unknown setting" in response.content.decode()
+    admin_client.post(url, {"name": rule.name, "enabled": "on", "thresholds": '{"delta": 2}'})
+    rule.refresh_from_db()
+    assert rule.thresholds == {"delta": 2}
+    assert services.rule_config()["neuro_worsening"]["delta"] == 2
