@@ -2,36 +2,39 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from b12care.accounts.access import access_patient, clinician_required, visible_patients
+from b12care.accounts.access import access_patient, clinician_required
 from b12care.accounts.forms import InvitePatientForm
 from b12care.accounts.services import PatientDetails, patient_invite
 from b12care.core.sections import review_sections
 
-PAGE_SIZE = 25
+from . import triage
 
 
 @clinician_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    patients = visible_patients(request.user).order_by(
-        "user__last_name", "user__first_name", "pk"
-    )
-    query = request.GET.get("q", "").strip()
-    if query:
-        patients = patients.filter(
-            Q(user__first_name__icontains=query)
-            | Q(user__last_name__icontains=query)
-            | Q(user__email__icontains=query)
-        )
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "clinic/dashboard.html", {"page": page, "query": query})
+    """Triage: urgent alerts first, then review alerts, overdue doses, overdue labs, the rest."""
+    params = {
+        "query": request.GET.get("q", "").strip()[:100],
+        "group": request.GET.get("group", ""),
+        "phase": request.GET.get("phase", ""),
+        "sort": request.GET.get("sort", "triage"),
+    }
+    board = triage.dashboard(request.user, now=timezone.now(),
+                             page_number=request.GET.get("page"), **params)
+    names = {"query": "q", "group": "group", "phase": "phase", "sort": "sort"}
+    querystring = urlencode({names[k]: v for k, v in params.items() if v and v != "triage"})
+    return render(request, "clinic/dashboard.html", {
+        "board": board, "page": board.page, "params": params, "querystring": querystring,
+        "group_titles": triage.GROUP_TITLES, "group_keys": triage.GROUP_KEYS,
+    })
 
 
 @clinician_required

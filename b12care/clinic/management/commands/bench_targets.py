@@ -1,0 +1,51 @@
+"""`manage.py bench_targets`: the pages `make bench` loads, with signed-in session cookies (JSON).
+
+Sessions are created directly in the session store for the bench clinician and bench patient 0;
+POSTs carry a CSRF cookie and the matching X-CSRFToken header, as a browser's form would.
+"""
+
+import json
+import secrets
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from b12care.accounts.models import User
+from bench.dataset import BENCH_CLINICIAN, BENCH_PATIENT
+
+
+def session_cookie(user: User, csrf: str) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"sessionid={session.session_key}; csrftoken={csrf}"
+
+
+class Command(BaseCommand):
+    help = "Print the benchmark targets as JSON."
+
+    def handle(self, *args, **options):
+        clinician = User.objects.get(email=BENCH_CLINICIAN)
+        patient_user = User.objects.get(email=BENCH_PATIENT)
+        patient = patient_user.patient_profile
+        csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked CSRF secret format
+        as_clinician = session_cookie(clinician, csrf)
+        as_patient = session_cookie(patient_user, csrf)
+        taken_at = timezone.localtime(timezone.now(), patient.tz).strftime("%Y-%m-%dT%H:%M")
+        log_body = (f"taken_at={taken_at}&site=left_deltoid&administered_by=nurse"
+                    "&product=hydroxocobalamin&dose=1&unit=mg&lot_number=&expiry_date=&pain=1"
+                    "&notes=&form_token=__TOKEN__")
+        targets = [
+            {"name": "baseline", "path": "/bench/baseline/", "cookie": as_clinician},
+            {"name": "patient_home", "path": "/me/", "cookie": as_patient},
+            {"name": "log_injection", "path": "/injections/log/", "cookie": as_patient,
+             "post_body": log_body, "headers": {"X-CSRFToken": csrf}},
+            {"name": "dashboard", "path": "/clinic/", "cookie": as_clinician},
+            {"name": "review", "path": f"/clinic/patients/{patient.pk}/",
+             "cookie": as_clinician},
+        ]
+        self.stdout.write(json.dumps(targets))

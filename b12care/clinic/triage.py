@@ -1,0 +1,293 @@
+"""The clinician's triage dashboard: who needs them today, in a constant number of queries.
+
+Order: open urgent alerts, then open review alerts, then overdue doses, then overdue labs, then
+everyone else. The ordering is computed in SQL over all of the clinician's patients (EXISTS
+subqueries on indexed columns); the facts shown for each row are fetched only for the page's
+patients, one query per kind of fact, so the page costs the same at 5 or 5,000 patients.
+The clinic app is where the other apps' data meets, so it reads their models directly (reads only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
+
+from b12care.accounts.access import visible_patients
+from b12care.accounts.models import PatientProfile, User
+from b12care.alerts.models import Alert, AlertStatus, Severity
+from injections.models import DoseStatus, Injection, PlannedDose, RegimenStatus
+from injections.selectors import phase_label
+from labs.models import LabResult, PlannedLab, PlanStatus
+from symptoms.models import SymptomScore
+
+URGENT, REVIEW, OVERDUE_DOSE, OVERDUE_LAB, OTHER = range(5)
+GROUP_TITLES = {
+    URGENT: "Urgent alerts",
+    REVIEW: "Alerts to review",
+    OVERDUE_DOSE: "Overdue doses",
+    OVERDUE_LAB: "Overdue blood tests",
+    OTHER: "Everyone else",
+}
+GROUP_KEYS = {"urgent": URGENT, "review": REVIEW, "overdue_dose": OVERDUE_DOSE,
+              "overdue_lab": OVERDUE_LAB, "other": OTHER}
+SORTS = {
+    "triage": ("triage_rank", "user__last_name", "user__first_name", "pk"),
+    "name": ("user__last_name", "user__first_name", "pk"),
+    "recent": ("-user__date_joined", "pk"),
+}
+PHASES = ("induction", "maintenance", "none")
+KEY_LABS = ("hb", "mcv", "b12")
+ADHERENCE_DAYS = 90  # adherence on the dashboard: doses due in the last 90 days
+TREND_DAYS = 14  # neurological symptom sparkline (the red-flag window)
+MISSED_RECENT_DAYS = 14  # a missed dose keeps a patient in "overdue doses" this long
+PAGE_SIZE = 25
+
+
+def _due_deadline() -> ExpressionWrapper:
+    return ExpressionWrapper(F("due_at") + F("grace"), output_field=DateTimeField())
+
+
+def triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]:
+    """The user's patients, annotated with ``triage_rank`` (0 = urgent … 4 = everyone else)."""
+    alerts = Alert.objects.filter(patient=OuterRef("pk"), status=AlertStatus.OPEN)
+    overdue_doses = PlannedDose.objects.alias(deadline=_due_deadline()).filter(
+        Q(status=DoseStatus.OPEN, deadline__lt=now)
+        | Q(status=DoseStatus.MISSED, due_at__gte=now - dt.timedelta(days=MISSED_RECENT_DAYS)),
+        patient=OuterRef("pk"),
+    )
+    overdue_labs = PlannedLab.objects.filter(
+        patient=OuterRef("pk"), status=PlanStatus.OPEN, window_end__lt=now.date()
+    )
+    active_phase_kind = PlannedDose.objects.filter(
+        patient=OuterRef("pk"), regimen__status=RegimenStatus.ACTIVE, status=DoseStatus.OPEN
+    ).order_by("due_at").values("phase__kind")[:1]
+    return visible_patients(user).annotate(
+        has_urgent=Exists(alerts.filter(severity=Severity.URGENT)),
+        has_review=Exists(alerts.filter(severity=Severity.REVIEW)),
+        has_overdue_dose=Exists(overdue_doses),
+        has_overdue_lab=Exists(overdue_labs),
+        triage_rank=Case(
+            When(has_urgent=True, then=Value(URGENT)),
+            When(has_review=True, then=Value(REVIEW)),
+            When(has_overdue_dose=True, then=Value(OVERDUE_DOSE)),
+            When(has_overdue_lab=True, then=Value(OVERDUE_LAB)),
+            default=Value(OTHER),
+            output_field=IntegerField(),
+        ),
+    ).alias(current_phase_kind=active_phase_kind)
+
+
+def filter_queryset(qs: QuerySet[PatientProfile], *, query: str = "", group: str = "",
+                    phase: str = "") -> QuerySet[PatientProfile]:
+    if query:
+        qs = qs.filter(Q(user__first_name__icontains=query) | Q(user__last_name__icontains=query)
+                       | Q(user__email__icontains=query))
+    if group in GROUP_KEYS:
+        qs = qs.filter(triage_rank=GROUP_KEYS[group])
+    if phase == "none":
+        qs = qs.filter(current_phase_kind__isnull=True)
+    elif phase in PHASES:
+        qs = qs.filter(current_phase_kind=phase)
+    return qs
+
+
+@dataclass
+class Row:
+    """One patient on the dashboard."""
+
+    patient: PatientProfile
+    group: int
+    next_dose_at: dt.datetime | None = None
+    next_dose_label: str = ""
+    next_dose_overdue: bool = False
+    last_dose_at: dt.datetime | None = None
+    adherence_due: int = 0
+    adherence_on_time: int = 0
+    urgent_alerts: int = 0
+    review_alerts: int = 0
+    other_alerts: int = 0
+    trend: list[int | None] = field(default_factory=list)  # worst nerve score per day, oldest first
+    labs: list[LabResult] = field(default_factory=list)
+
+    @property
+    def adherence_percent(self) -> int | None:
+        if not self.adherence_due:
+            return None
+        return round(100 * self.adherence_on_time / self.adherence_due)
+
+    @property
+    def open_alerts(self) -> int:
+        return self.urgent_alerts + self.review_alerts + self.other_alerts
+
+    @property
+    def trend_direction(self) -> str:
+        """"worse", "better", "steady" or "" (too few check-ins), comparing the latest score
+        with the average of the first week of the window."""
+        scores = [s for s in self.trend if s is not None]
+        if len(scores) < 3:
+            return ""
+        first_week = [s for s in self.trend[:7] if s is not None] or scores[:1]
+        baseline = sum(first_week) / len(first_week)
+        latest = scores[-1]
+        if latest - baseline >= 2:
+            return "worse"
+        if baseline - latest >= 2:
+            return "better"
+        return "steady"
+
+    @property
+    def trend_points(self) -> str:
+        """SVG polyline points for the sparkline (x: day, y: 0–10 score, 10 at the top)."""
+        return " ".join(f"{i * 8},{21 - 2 * s}" for i, s in enumerate(self.trend) if s is not None)
+
+
+def build_rows(page_patients: list[PatientProfile], *, now: dt.datetime) -> list[Row]:
+    """Facts for one page of patients: five queries whatever the page or data size."""
+    rows = {p.pk: Row(patient=p, group=p.triage_rank) for p in page_patients}
+    ids = list(rows)
+    if not ids:
+        return []
+    _next_doses(rows, ids, now)
+    _last_doses_and_adherence(rows, ids, now)
+    _alerts(rows, ids)
+    _trends(rows, ids, now)
+    _labs(rows, ids)
+    return [rows[p.pk] for p in page_patients]
+
+
+def _next_doses(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
+    doses = (
+        PlannedDose.objects.filter(patient_id__in=ids, status=DoseStatus.OPEN,
+                                   regimen__status=RegimenStatus.ACTIVE)
+        .select_related("phase")
+        .annotate(rn=Window(RowNumber(), partition_by=F("patient_id"), order_by=F("due_at").asc()))
+        .filter(rn=1)
+    )
+    for dose in doses:
+        row = rows[dose.patient_id]
+        row.next_dose_at = dose.due_at
+        row.next_dose_label = phase_label(dose.phase, dose.sequence)
+        row.next_dose_overdue = dose.due_at + dose.grace < now
+
+
+def _last_doses_and_adherence(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
+    # One query: the last injection per patient comes from the same grouped scan as adherence.
+    # Adherence follows the injections app's definition (docs/schedules.md): a dose is due once
+    # taken or once its on-time grace has passed; on time = taken no later than due + grace.
+    since = now - dt.timedelta(days=ADHERENCE_DAYS)
+    deadline = _due_deadline()
+    stats = (
+        PlannedDose.objects.filter(patient_id__in=ids, due_at__gte=since, due_at__lt=now)
+        .exclude(status=DoseStatus.SKIPPED)
+        .alias(deadline=deadline)
+        .values("patient_id")
+        .annotate(
+            due=Count("pk", filter=Q(status=DoseStatus.TAKEN) | Q(deadline__lt=now)),
+            on_time=Count("pk", filter=Q(status=DoseStatus.TAKEN,
+                                         injection__taken_at__lte=F("deadline"))),
+        )
+    )
+    for item in stats:
+        rows[item["patient_id"]].adherence_due = item["due"]
+        rows[item["patient_id"]].adherence_on_time = item["on_time"]
+    last = Injection.objects.filter(patient_id__in=ids).values("patient_id").annotate(
+        last=Max("taken_at")
+    )
+    for item in last:
+        rows[item["patient_id"]].last_dose_at = item["last"]
+
+
+def _alerts(rows: dict[int, Row], ids: list[int]) -> None:
+    counts = (Alert.objects.filter(patient_id__in=ids, status=AlertStatus.OPEN)
+              .values("patient_id", "severity").annotate(n=Count("pk")))
+    for item in counts:
+        row = rows[item["patient_id"]]
+        if item["severity"] == Severity.URGENT:
+            row.urgent_alerts += item["n"]
+        elif item["severity"] == Severity.REVIEW:
+            row.review_alerts += item["n"]
+        else:
+            row.other_alerts += item["n"]
+
+
+def _trends(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
+    start = now.date() - dt.timedelta(days=TREND_DAYS - 1)
+    worst = (
+        SymptomScore.objects.filter(checkin__patient_id__in=ids, checkin__local_date__gte=start,
+                                    symptom__neurological=True)
+        .values("checkin__patient_id", "checkin__local_date")
+        .annotate(worst=Max("severity"))
+        .values_list("checkin__patient_id", "checkin__local_date", "worst")
+    )
+    by_patient: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for patient_id, day, score in worst:
+        by_patient[patient_id][day] = score
+    for pk, days in by_patient.items():
+        rows[pk].trend = [days.get(start + dt.timedelta(days=i)) for i in range(TREND_DAYS + 1)]
+
+
+def _labs(rows: dict[int, Row], ids: list[int]) -> None:
+    latest = (
+        LabResult.objects.filter(patient_id__in=ids, analyte__key__in=KEY_LABS)
+        .select_related("analyte")
+        .annotate(rn=Window(RowNumber(), partition_by=[F("patient_id"), F("analyte_id")],
+                            order_by=F("sampled_at").desc()))
+        .filter(rn=1)
+    )
+    order = {key: i for i, key in enumerate(KEY_LABS)}
+    for result in latest:
+        rows[result.patient_id].labs.append(result)
+    for row in rows.values():
+        row.labs.sort(key=lambda r: order[r.analyte.key])
+
+
+@dataclass
+class Dashboard:
+    page: Page
+    rows: list[Row]
+    groups: list[tuple[str, list[Row]]]
+    counts: dict[str, int]
+
+
+def dashboard(user: User, *, now: dt.datetime, query: str = "", group: str = "",
+              phase: str = "", sort: str = "triage", page_number: str | int | None = 1
+              ) -> Dashboard:
+    base = triage_queryset(user, now=now)
+    qs = filter_queryset(base, query=query, group=group, phase=phase)
+    qs = qs.order_by(*SORTS.get(sort, SORTS["triage"]))
+    page = Paginator(qs, PAGE_SIZE).get_page(page_number)
+    rows = build_rows(list(page.object_list), now=now)
+    groups: list[tuple[str, list[Row]]] = []
+    if sort in ("", "triage"):
+        for row in rows:
+            title = GROUP_TITLES[row.group]
+            if not groups or groups[-1][0] != title:
+                groups.append((title, []))
+            groups[-1][1].append(row)
+    else:
+        groups = [("", rows)]
+    counts = dict(
+        base.values_list("triage_rank").annotate(n=Count("pk")).values_list("triage_rank", "n")
+    )
+    return Dashboard(page=page, rows=rows, groups=groups,
+                     counts={key: counts.get(rank, 0) for key, rank in GROUP_KEYS.items()})
