@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -24,3 +25,6 @@ urlpatterns = [
     path("alerts/", include("b12care.alerts.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.append(path("bench/baseline/", core_views.bench_baseline, name="bench_baseline"))
