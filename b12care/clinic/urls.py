@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("patients/new/", views.patient_invite_view, name="patient_invite"),
     path("patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),
+    path("patients/<int:patient_id>/notes/", views.note_add_view, name="note_add"),
 ]

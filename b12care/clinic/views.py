@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from b12care.accounts.access import access_patient, clinician_required
 from b12care.accounts.forms import InvitePatientForm
@@ -16,6 +18,9 @@ from b12care.accounts.services import PatientDetails, patient_invite
 from b12care.core.sections import review_sections
 
 from . import triage
+from .forms import NoteForm
+from .services import note_add
+from .timeline import patient_timeline
 
 
 @clinician_required
@@ -39,9 +44,36 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @clinician_required
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient review page: actions, each app's section, one timeline, clinician notes."""
     patient = access_patient(request.user, patient_id, action="clinic.patient_detail")
-    sections = review_sections(patient, now=timezone.now(), viewer=request.user)
-    return render(request, "clinic/patient_detail.html", {"patient": patient, "sections": sections})
+    return _review(request, patient, NoteForm())
+
+
+def _review(request: HttpRequest, patient, note_form: NoteForm) -> HttpResponse:
+    now = timezone.now()
+    return render(request, "clinic/patient_detail.html", {
+        "patient": patient,
+        "sections": review_sections(patient, now=now, viewer=request.user),
+        "timeline": patient_timeline(patient),
+        "note_form": note_form,
+        "printed_at": now,
+    })
+
+
+@clinician_required
+@require_POST
+def note_add_view(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="clinic.note_add")
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            note_add(patient=patient, author=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            form.add_error("text", exc.message_dict.get("text", exc.messages))
+        else:
+            messages.success(request, "Note saved.")
+            return redirect(reverse("clinic:patient_detail", args=[patient.pk]) + "#notes")
+    return _review(request, patient, form)
 
 
 @clinician_required
