@@ -65,11 +65,15 @@ def line_chart(
     *, title: str, points: list[tuple[dt.date, Decimal | int]], start: dt.date, end: dt.date,
     unit: str = "", y_min: Decimal | int | None = None, y_max: Decimal | int | None = None,
     band: tuple[Decimal | None, Decimal | None] | None = None, band_label: str = "usual range",
-    markers: list[dt.date] = (), marker_label: str = "injection",
+    markers: list[dt.date] = (), marker_label: str = "injection", fit: bool = True,
 ) -> Chart:
     """A line of ``points`` (oldest first) between ``start`` and ``end``, with an optional
-    shaded ``band`` (reference range) and vertical ``markers`` (e.g. injection days)."""
+    shaded ``band`` (reference range) and vertical ``markers`` (e.g. injection days).
+    With ``fit``, a period much longer than the data starts shortly before the first point,
+    so two months of results are not squeezed into the last sixth of a year."""
     points = [(day, Decimal(value)) for day, value in points if start <= day <= end]
+    if fit and points and (points[0][0] - start).days > 14:
+        start = points[0][0] - dt.timedelta(days=max(7, (end - points[0][0]).days // 20))
     markers = sorted({m for m in markers if start <= m <= end})
     values = [v for _, v in points]
     band_low, band_high = band if band else (None, None)
@@ -93,7 +97,7 @@ def line_chart(
         return TOP + plot_h * float((high - value) / (high - low))
 
     uid = f"chart{next(_ids)}"
-    unit_text = f" {unit}" if unit else ""
+    unit_text = (unit if unit.startswith("/") else f" {unit}") if unit else ""
     if points:
         last_day, last_value = points[-1]
         summary = (f"{len(points)} value{'s' if len(points) != 1 else ''} from "
@@ -132,8 +136,9 @@ def line_chart(
         parts.append(
             f'<g class="chart-marker"><title>{escape(marker_label.capitalize())} '
             f'{day:%d %b %Y}</title><line x1="{_num(mx)}" x2="{_num(mx)}" y1="{TOP}" '
-            f'y2="{TOP + plot_h}" stroke="{MARKER}" stroke-width="1" stroke-dasharray="2 2"/>'
-            f'<path d="M{_num(mx - 3)} {TOP + plot_h + 5} l3 -5 l3 5 z" fill="{MARKER}"/></g>'
+            f'y2="{TOP + plot_h}" stroke="{MARKER}" stroke-width="0.75" stroke-opacity="0.55" '
+            f'stroke-dasharray="2 3"/><path d="M{_num(mx - 2.5)} {TOP + plot_h + 5} l2.5 -4 '
+            f'l2.5 4 z" fill="{MARKER}"/></g>'
         )
     parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" '
                  f'y2="{TOP + plot_h}" stroke="{TEXT}" stroke-width="0.75"/>')

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from .models import Analyte
+from .units import display_unit
 
 
 def date_widget() -> forms.DateInput:
@@ -41,7 +42,7 @@ class ResultForm(forms.Form):
         else:
             del self.fields["qualitative"]
             units = [u.unit for u in analyte.units.all()]
-            self.fields["unit"].choices = [(u, u) for u in units]
+            self.fields["unit"].choices = [(u, display_unit(u)) for u in units]
             self.fields["unit"].initial = analyte.canonical_unit
             if analyte.help_text:
                 self.fields["value"].help_text = analyte.help_text

@@ -90,6 +90,21 @@ class Analyte(models.Model):
             return self.ref_low_male, self.ref_high_male
         return self.ref_low, self.ref_high
 
+    @property
+    def display_unit(self) -> str:
+        return units.display_unit(self.canonical_unit)
+
+    def range_text(self, sex: str = "") -> str:
+        """"12–15.5 g/dL", "25 pmol/L or more", or "" without a range."""
+        low, high = self.range_for(sex)
+        if low is not None and high is not None:
+            return f"{units.plain(low)}–{units.plain(high)} {self.display_unit}"
+        if low is not None:
+            return f"{units.plain(low)} {self.display_unit} or more"
+        if high is not None:
+            return f"up to {units.plain(high)} {self.display_unit}"
+        return ""
+
     def flag_for(self, value: Decimal | None, sex: str = "") -> str:
         low, high = self.range_for(sex)
         return units.flag(value, ref_low=low, ref_high=high, critical_low=self.critical_low,
@@ -165,13 +180,13 @@ class LabResult(TimeStampedModel):
     def display_value(self) -> str:
         if self.value is None:
             return self.qualitative
-        return f"{units.plain(self.value)} {self.analyte.canonical_unit}".strip()
+        return f"{units.plain(self.value)} {units.display_unit(self.analyte.canonical_unit)}"
 
     @property
     def entered_text(self) -> str:
         if self.value_entered is None:
             return self.qualitative
-        return f"{units.plain(self.value_entered)} {self.unit_entered}".strip()
+        return f"{units.plain(self.value_entered)} {units.display_unit(self.unit_entered)}"
 
     @property
     def was_converted(self) -> bool:

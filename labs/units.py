@@ -155,6 +155,13 @@ def qualitative_flag(answer: str, normal: str) -> str:
     return NORMAL if answer == normal else ABNORMAL
 
 
+DISPLAY_UNITS = {"10*9/L": "×10⁹/L"}  # UCUM spelling -> what a printed report shows
+
+
+def display_unit(unit: str) -> str:
+    return DISPLAY_UNITS.get(unit, unit)
+
+
 def plain(value: Decimal | None) -> str:
     """A Decimal without exponent or trailing zeros beyond what it carries: 406.5, 12, 0.35."""
     if value is None:

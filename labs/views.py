@@ -24,7 +24,7 @@ from b12care.accounts.access import (
 from b12care.accounts.models import PatientProfile
 from b12care.alerts.hooks import has_urgent
 
-from . import charts, selectors, services
+from . import charts, selectors, services, units
 from .forms import PlannedLabForm, ResultForm
 from .models import Analyte, PlannedLab, PlanStatus
 
@@ -136,7 +136,7 @@ def _add_result(request, patient: PatientProfile, key: str, clinician: bool) -> 
             return redirect(done)
     return render(request, "labs/add_result.html", {
         "patient": patient, "clinician": clinician, "urls": urls, "analyte": analyte,
-        "form": form, "ref": analyte.range_for(patient.sex),
+        "form": form, "range_text": analyte.range_text(patient.sex),
     })
 
 
@@ -151,9 +151,9 @@ def _analyte(request, patient: PatientProfile, key: str, clinician: bool) -> Htt
     chart = None
     if not analyte.is_qualitative:
         chart = charts.line_chart(
-            title=f"{analyte.name} ({analyte.canonical_unit})",
+            title=f"{analyte.name} ({units.display_unit(analyte.canonical_unit)})",
             points=selectors.series(patient, analyte, since=since, until=today),
-            start=since, end=today, unit=analyte.canonical_unit, band=ref,
+            start=since, end=today, unit=units.display_unit(analyte.canonical_unit), band=ref,
             band_label="reference range",
             markers=charts.injection_days(patient, since=since, until=today),
         )
@@ -161,7 +161,8 @@ def _analyte(request, patient: PatientProfile, key: str, clinician: bool) -> Htt
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "labs/analyte.html", {
         "patient": patient, "clinician": clinician, "urls": Urls(patient, clinician),
-        "analyte": analyte, "chart": chart, "page": page, "ref": ref, "days": days,
+        "analyte": analyte, "chart": chart, "page": page, "days": days,
+        "range_text": analyte.range_text(patient.sex),
         "periods": charts.PERIODS,
     })
 

@@ -54,6 +54,7 @@ NOTES = {
     "cyanocobalamin": ["Fine today.", "Feet still tingle at night."],
     "prophylaxis": ["All good."],
 }
+LOCATIONS = {"burning": "Feet", "weakness": "Legs"}  # others: the last choice ("Both sides")
 WORSENING_DAYS = 12  # neuro_worsening: the last days in which numbness comes back
 NEURO_CODES = {"numbness_hands", "numbness_feet", "balance", "burning"}
 
@@ -116,8 +117,8 @@ def seed(*, patients, clinicians, now) -> None:
         for checkin, values in zip(created, scores, strict=True):
             for code, value in values.items():
                 location = ""
-                if value and symptoms[code].locations and code != "vision":
-                    location = symptoms[code].locations[-1]  # both sides / both
+                if value and symptoms[code].locations:
+                    location = LOCATIONS.get(code, symptoms[code].locations[-1])
                 rows.append(SymptomScore(checkin=checkin, symptom=symptoms[code],
                                          severity=value, location=location))
         SymptomScore.objects.bulk_create(rows, batch_size=2000)

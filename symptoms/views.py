@@ -38,23 +38,26 @@ def _guidance_or(default_url: str) -> str:
         return default_url
 
 
-def trend_charts(patient: PatientProfile, *, today: dt.date, days: int) -> list[charts.Chart]:
-    """One 0-10 chart per symptom with data in the period (all symptoms if none has data)."""
+def trend_charts(patient: PatientProfile, *, today: dt.date,
+                 days: int) -> tuple[list[charts.Chart], list[str]]:
+    """One 0-10 chart per symptom scored above 0 in the period, and the names of symptoms
+    recorded only as 0 (listed in a sentence instead of flat charts)."""
     since = charts.period_start(today, days)
     data = selectors.series(patient, since=since, until=today)
-    markers = charts.injection_days(patient, since=since, until=today)
-    result = []
+    markers = charts.injection_days(patient, since=since, until=today) if data else []
+    result, quiet = [], []
     for symptom in selectors.active_symptoms():
-        if symptom.code not in data:
+        points = data.get(symptom.code)
+        if not points:
             continue
-        chart = charts.line_chart(
-            title=f"{symptom.name} (0 = none, 10 = worst)", points=data[symptom.code],
+        if not any(value for _, value in points):
+            quiet.append(symptom.name)
+            continue
+        result.append(charts.line_chart(
+            title=f"{symptom.name} (0 = none, 10 = worst)", points=points,
             start=since, end=today, y_min=0, y_max=10, unit="/10", markers=markers,
-        )
-        chart.code = symptom.code
-        chart.category = symptom.get_category_display()
-        result.append(chart)
-    return result
+        ))
+    return result, quiet
 
 
 @patient_required
@@ -113,9 +116,10 @@ def trends(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     days = charts.period_from(request.GET.get("days"))
     today = services.local_day(timezone.now(), patient)
+    found, quiet = trend_charts(patient, today=today, days=days)
     return render(request, "symptoms/trends.html", {
-        "patient": patient, "days": days, "periods": charts.PERIODS,
-        "charts": trend_charts(patient, today=today, days=days),
+        "patient": patient, "days": days, "periods": charts.PERIODS, "charts": found,
+        "quiet": quiet,
     })
 
 
@@ -124,7 +128,7 @@ def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id, action="symptoms.diary")
     days = charts.period_from(request.GET.get("days"))
     today = services.local_day(timezone.now(), patient)
+    found, quiet = trend_charts(patient, today=today, days=days)
     return _history(request, patient, "symptoms/patient_diary.html", {
-        "days": days, "periods": charts.PERIODS,
-        "charts": trend_charts(patient, today=today, days=days),
+        "days": days, "periods": charts.PERIODS, "charts": found, "quiet": quiet,
     })
