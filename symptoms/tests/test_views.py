@@ -105,6 +105,13 @@ def test_trends_show_one_chart_per_recorded_symptom_with_a_table(patient_client,
     assert old.status_code == 200
 
 
+def test_symptoms_scored_zero_every_time_are_listed_instead_of_charted(patient_client, patient):
+    days_ago(patient, 3, {"fatigue": (4, ""), "vision": (0, "")})
+    text = patient_client.get(reverse("symptoms:trends")).content.decode()
+    assert text.count('data-testid="trend-chart"') == 1
+    assert "Scored 0 (none) every time in this period: Vision changes." in text
+
+
 def test_trends_with_no_entries_say_so(patient_client):
     assert "No diary entries in the last 90 days" in patient_client.get(
         reverse("symptoms:trends")).content.decode()
