@@ -100,6 +100,13 @@ class Alert(models.Model):
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     occurrences = models.PositiveIntegerField(default=1)
+    evidence = models.JSONField(
+        default=list, blank=True,
+        help_text="What the finding rests on (symptom codes, lab or dose ids), accumulated.",
+    )
+    round = models.PositiveSmallIntegerField(
+        default=1, help_text="1, then +1 each time new evidence re-opens an acknowledged alert."
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -248,6 +255,9 @@ class Notification(models.Model):
         ReminderStep, on_delete=models.CASCADE, null=True, blank=True,
         related_name="notifications",
     )
+    alert_round = models.PositiveSmallIntegerField(
+        default=1, help_text="Which round of the alert this tells about (re-opened alerts)."
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -276,7 +286,7 @@ class Notification(models.Model):
                 name="alerts_notification_has_one_event",
             ),
             models.UniqueConstraint(
-                fields=["alert", "channel", "recipient"],
+                fields=["alert", "alert_round", "channel", "recipient"],
                 condition=Q(alert__isnull=False),
                 name="alerts_one_notification_per_alert_channel_recipient",
             ),

@@ -76,6 +76,9 @@ class Finding:
     dedup_key: str
     patient_message: str
     clinician_message: str
+    # What the finding rests on (e.g. symptom codes). Evidence not yet on an acknowledged
+    # alert re-opens it and notifies again, so one acknowledgement never silences news.
+    evidence: tuple[str, ...] = ()
 
 
 Rule = Callable[..., list[Finding]]
@@ -136,6 +139,7 @@ def systemic_reaction(data: PatientData, *, now: dt.datetime, thresholds: dict) 
                     "Possible anaphylaxis after the injection at "
                     f"{inj.taken_at:%Y-%m-%d %H:%M} UTC: {', '.join(found).replace('_', ' ')}."
                 ),
+                evidence=tuple(found),
             ))
     return findings
 
@@ -146,7 +150,7 @@ def neuro_worsening(data: PatientData, *, now: dt.datetime, thresholds: dict) ->
     ``absolute`` (0-10 scale). Only a recent entry (within the window) can raise it."""
     window = dt.timedelta(days=float(thresholds["window_days"]))
     delta, absolute = _dec(thresholds["delta"]), _dec(thresholds["absolute"])
-    findings = []
+    reasons: dict[str, str] = {}
     for code in thresholds["codes"]:
         entries = sorted((s for s in data.symptoms if s.code == code and s.recorded_at <= now),
                          key=lambda s: s.recorded_at)
@@ -155,23 +159,25 @@ def neuro_worsening(data: PatientData, *, now: dt.datetime, thresholds: dict) ->
         latest = entries[-1]
         earlier = [s for s in entries[:-1] if s.recorded_at >= latest.recorded_at - window]
         low = min((s.severity for s in earlier), default=None)
-        reason = ""
         if latest.severity >= absolute:
-            reason = f"now {latest.severity}/10 (threshold {_fmt(absolute)})"
+            reasons[code] = f"now {latest.severity}/10 (threshold {_fmt(absolute)})"
         elif low is not None and latest.severity - low >= delta:
-            reason = (f"rose from {low} to {latest.severity}/10 within "
-                      f"{_fmt(_dec(thresholds['window_days']))} days")
-        if reason:
-            label = code.replace("_", " ")
-            findings.append(Finding(
-                rule="neuro_worsening", severity=URGENT, dedup_key=f"neuro_worsening:{code}",
-                patient_message=(
-                    "Your nerve symptoms are getting worse. Contact your clinician today. "
-                    "If you suddenly cannot walk, speak or see, call emergency services."
-                ),
-                clinician_message=f"Neurological symptom '{label}' {reason}.",
-            ))
-    return findings
+            reasons[code] = (f"rose from {low} to {latest.severity}/10 within "
+                             f"{_fmt(_dec(thresholds['window_days']))} days")
+    if not reasons:
+        return []
+    # One alert per patient for one episode of worsening (one call to make), listing every
+    # item; a newly worsening item re-opens an acknowledged alert (Finding.evidence).
+    detail = "; ".join(f"{code.replace('_', ' ')} {why}" for code, why in reasons.items())
+    return [Finding(
+        rule="neuro_worsening", severity=URGENT, dedup_key="neuro_worsening",
+        patient_message=(
+            "Your nerve symptoms are getting worse. Contact your clinician today. "
+            "If you suddenly cannot walk, speak or see, call emergency services."
+        ),
+        clinician_message=f"Neurological worsening: {detail}.",
+        evidence=tuple(sorted(reasons)),
+    )]
 
 
 # --- 3. New visual loss or blurred vision ------------------------------------------------------
@@ -209,26 +215,28 @@ def early_palpitations_weakness(
     if not data.severe_anaemia or days is None or not 0 <= days <= limit:
         return []
     minimum = _dec(thresholds["min_severity"])
-    findings = []
+    worst: dict[str, int] = {}
     for code in thresholds["codes"]:
-        hits = [s for s in data.symptoms
+        hits = [s.severity for s in data.symptoms
                 if s.code == code and s.severity >= minimum
                 and data.treatment_start <= s.recorded_at <= now]
         if hits:
-            worst = max(s.severity for s in hits)
-            findings.append(Finding(
-                rule="early_palpitations_weakness", severity=URGENT,
-                dedup_key=f"early_palpitations_weakness:{code}",
-                patient_message=(
-                    "Palpitations or muscle weakness in the first days of treatment need a check "
-                    "today (a blood test for potassium). Contact your clinician today."
-                ),
-                clinician_message=(
-                    f"'{code.replace('_', ' ')}' {worst}/10 on day {int(days)} of treatment for "
-                    "severe anaemia: check potassium."
-                ),
-            ))
-    return findings
+            worst[code] = max(hits)
+    if not worst:
+        return []
+    detail = ", ".join(f"{code.replace('_', ' ')} {score}/10" for code, score in worst.items())
+    return [Finding(
+        rule="early_palpitations_weakness", severity=URGENT,
+        dedup_key="early_palpitations_weakness",
+        patient_message=(
+            "Palpitations or muscle weakness in the first days of treatment need a check "
+            "today (a blood test for potassium). Contact your clinician today."
+        ),
+        clinician_message=(
+            f"{detail} on day {int(days)} of treatment for severe anaemia: check potassium."
+        ),
+        evidence=tuple(sorted(worst)),
+    )]
 
 
 # --- 5. Potassium low in the first 2 weeks ------------------------------------------------------
@@ -250,6 +258,7 @@ def potassium_low(data: PatientData, *, now: dt.datetime, thresholds: dict) -> l
             f"(below {_fmt(below)}) in the first {_fmt(_dec(thresholds['first_days']))} days "
             "of treatment."
         ),
+        evidence=tuple(f"lab:{lab.id}" for lab in low),
     )]
 
 
@@ -267,6 +276,7 @@ def hb_critical(data: PatientData, *, now: dt.datetime, thresholds: dict) -> lis
         patient_message="",
         clinician_message=f"Haemoglobin {_fmt(lab.value)} g/dL on {lab.taken_at:%Y-%m-%d} "
                           f"(below {_fmt(below)}).",
+        evidence=(f"lab:{lab.id}",),
     )]
 
 
@@ -397,6 +407,7 @@ def missed_doses(data: PatientData, *, now: dt.datetime, thresholds: dict) -> li
         rule="missed_doses", severity=REVIEW, dedup_key="missed_doses",
         patient_message="A dose looks missed. Ask your clinic when to take your next dose.",
         clinician_message=f"Missed doses: {'; '.join(reasons)} (oldest due {oldest:%Y-%m-%d}).",
+        evidence=tuple(sorted(f"dose:{d.id}" for d in late_induction + maintenance)),
     )]
 
 

@@ -99,25 +99,25 @@ def _outbox_rows(**common) -> Notification:
 
 
 def _alert_notifications(alert: Alert, audience: Iterable[str], *, now: dt.datetime) -> list:
+    common = {"kind": EventKind.ALERT, "alert": alert, "alert_round": alert.round,
+              "created_at": now}
     rows = []
     patient = alert.patient
     if PATIENT in audience and patient.user.is_active:
         for channel in patient_channels(patient):
             rows.append(_outbox_rows(
-                kind=EventKind.ALERT, alert=alert, recipient=patient.user, channel=channel,
-                subject=MESSAGE_SUBJECT_PATIENT, body=MESSAGE_BODY_PATIENT,
-                link=reverse("alerts:inbox"), created_at=now,
+                recipient=patient.user, channel=channel, subject=MESSAGE_SUBJECT_PATIENT,
+                body=MESSAGE_BODY_PATIENT, link=reverse("alerts:inbox"), **common,
             ))
     if CARE_TEAM in audience:
         link = reverse("alerts:patient_alerts", args=[patient.pk])
         for clinician in care_team(patient):
             for channel in CLINICIAN_CHANNELS:
                 rows.append(_outbox_rows(
-                    kind=EventKind.ALERT, alert=alert, recipient=clinician, channel=channel,
-                    subject=ALERT_SUBJECT_CLINICIAN, body=ALERT_BODY_CLINICIAN, link=link,
-                    created_at=now,
+                    recipient=clinician, channel=channel, subject=ALERT_SUBJECT_CLINICIAN,
+                    body=ALERT_BODY_CLINICIAN, link=link, **common,
                 ))
-    # The unique (alert, channel, recipient) constraint makes this safe to repeat.
+    # The unique (alert, round, channel, recipient) constraint makes this safe to repeat.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return rows
 
@@ -164,8 +164,12 @@ def record_findings(
     patient: PatientProfile, findings: Iterable[Finding], *, now: dt.datetime
 ) -> list[Alert]:
     """Upsert one active alert per (patient, dedup_key) and, for each new alert, its outbox
-    rows, in the caller's transaction. A repeated finding updates the active alert (even an
-    acknowledged one) and sends nothing new; a resolved alert never absorbs a new finding."""
+    rows, in the caller's transaction.
+
+    A repeated finding updates the active alert and sends nothing new. New evidence (a
+    symptom, lab or dose not on the alert yet) on an *acknowledged* alert re-opens it as a new
+    round and notifies again: an acknowledgement never silences news. A resolved alert never
+    absorbs a new finding (a new alert opens)."""
     alerts = []
     created_any = False
     for finding in findings:
@@ -181,7 +185,7 @@ def record_findings(
                         patient=patient, rule=rule, severity=finding.severity,
                         dedup_key=finding.dedup_key, patient_message=finding.patient_message,
                         clinician_message=finding.clinician_message,
-                        first_seen_at=now, last_seen_at=now,
+                        first_seen_at=now, last_seen_at=now, evidence=sorted(finding.evidence),
                     )
                     alert.full_clean()
                     alert.save()
@@ -195,15 +199,24 @@ def record_findings(
                 created_any = True
                 continue
         changed = active.clinician_message != finding.clinician_message
-        severity = max(active.severity, finding.severity, key=SEVERITY_ORDER.__getitem__)
-        Alert.objects.filter(pk=active.pk).update(
-            last_seen_at=max(now, active.last_seen_at),
-            occurrences=F("occurrences") + (1 if changed else 0),
-            patient_message=finding.patient_message,
-            clinician_message=finding.clinician_message,
-            severity=severity,
-        )
+        news = set(finding.evidence) - set(active.evidence)
+        values = {
+            "last_seen_at": max(now, active.last_seen_at),
+            "occurrences": F("occurrences") + (1 if changed or news else 0),
+            "patient_message": finding.patient_message,
+            "clinician_message": finding.clinician_message,
+            "severity": max(active.severity, finding.severity, key=SEVERITY_ORDER.__getitem__),
+            "evidence": sorted(set(active.evidence) | news),
+        }
+        reopen = bool(news) and active.status == AlertStatus.ACKNOWLEDGED
+        if reopen:
+            values.update(status=AlertStatus.OPEN, round=active.round + 1,
+                          acknowledged_at=None, acknowledged_by=None)
+        Alert.objects.filter(pk=active.pk).update(**values)
         active.refresh_from_db()
+        if reopen:
+            _alert_notifications(active, spec.audience, now=now)
+            created_any = True
         alerts.append(active)
     if created_any:
         kick_relay_on_commit()

@@ -93,8 +93,8 @@ def test_a_diary_entry_with_rapidly_worsening_numbness_opens_one_urgent_alert(pa
                          by=patient.user, now=NOW)
     assert has_urgent(saved.findings)
     alert = Alert.objects.get()
-    assert alert.dedup_key == "neuro_worsening:numbness_feet"
-    assert "rose from 2 to 6" in alert.clinician_message
+    assert alert.dedup_key == "neuro_worsening"
+    assert "numbness feet rose from 2 to 6" in alert.clinician_message
     # the patient updates today's diary again: the same alert, no new messages
     checkin_save(patient=patient, scores={"numbness_feet": (7, "Both sides")},
                  by=patient.user, now=NOW + dt.timedelta(hours=3))

@@ -75,8 +75,20 @@ def test_numbness_rising_three_points_within_fourteen_days_is_urgent():
                                     sym("numbness_hands", 6, NOW - hours(1))))
     [finding] = run("neuro_worsening", data)
     assert finding.severity == "urgent"
-    assert finding.dedup_key == "neuro_worsening:numbness_hands"
-    assert "3 to 6" in finding.clinician_message
+    assert finding.dedup_key == "neuro_worsening"
+    assert finding.evidence == ("numbness_hands",)
+    assert "numbness hands rose from 3 to 6" in finding.clinician_message
+
+
+def test_several_worsening_nerve_symptoms_make_one_finding_that_lists_each():
+    data = PatientData(1, symptoms=(sym("numbness_feet", 3, NOW - days(10)),
+                                    sym("numbness_feet", 7, NOW - hours(1)),
+                                    sym("balance", 2, NOW - days(10)),
+                                    sym("balance", 5, NOW - hours(1))))
+    [finding] = run("neuro_worsening", data)
+    assert finding.evidence == ("balance", "numbness_feet")
+    assert "numbness feet rose from 3 to 7" in finding.clinician_message
+    assert "balance rose from 2 to 5" in finding.clinician_message
 
 
 def test_a_two_point_rise_is_below_the_default_delta_but_an_admin_can_lower_it():

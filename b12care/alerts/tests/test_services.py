@@ -17,8 +17,10 @@ from .conftest import NOW
 pytestmark = pytest.mark.django_db
 
 
-def neuro(message="Numbness rose from 3 to 6/10", key="neuro_worsening:numbness_hands"):
-    return Finding("neuro_worsening", "urgent", key, "Contact your clinician today.", message)
+def neuro(message="Numbness rose from 3 to 6/10", key="neuro_worsening:numbness_hands",
+          evidence=("numbness_hands",)):
+    return Finding("neuro_worsening", "urgent", key, "Contact your clinician today.", message,
+                   evidence)
 
 
 def missed():
@@ -206,3 +208,34 @@ def test_an_admin_edits_a_threshold_and_a_typo_is_refused_with_a_message(admin_c
     rule.refresh_from_db()
     assert rule.thresholds == {"delta": 2}
     assert services.rule_config()["neuro_worsening"]["delta"] == 2
+
+
+def test_new_evidence_on_an_acknowledged_alert_re_opens_it_and_tells_the_team_again(
+    patient, clinician
+):
+    [alert] = services.record_findings(patient, [neuro(key="neuro_worsening")], now=NOW)
+    services.alert_acknowledge(alert=alert, by=clinician, now=NOW, note="Calling")
+    # the same evidence again: stays acknowledged, nothing new sent
+    services.record_findings(patient, [neuro(key="neuro_worsening")], now=NOW)
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged" and Notification.objects.count() == 2
+    # balance now worsens too: the acknowledgement must not hide it
+    later = NOW + dt.timedelta(days=2)
+    [again] = services.record_findings(patient, [neuro(
+        "Numbness 6/10; balance rose from 2 to 6", key="neuro_worsening",
+        evidence=("balance", "numbness_hands"))], now=later)
+    assert again.pk == alert.pk
+    assert (again.status, again.round, again.acknowledged_by) == ("open", 2, None)
+    assert again.evidence == ["balance", "numbness_hands"]
+    assert again.note == "Calling"  # the clinician's note is kept
+    second_round = Notification.objects.filter(alert=again, alert_round=2)
+    assert {(n.recipient, n.channel) for n in second_round} == {
+        (clinician, "email"), (clinician, "in_app")}
+
+
+def test_new_evidence_on_an_open_alert_updates_it_without_a_second_message(patient):
+    services.record_findings(patient, [neuro(key="neuro_worsening")], now=NOW)
+    [alert] = services.record_findings(patient, [neuro(
+        "more", key="neuro_worsening", evidence=("balance", "numbness_hands"))], now=NOW)
+    assert (alert.status, alert.round, alert.occurrences) == ("open", 1, 2)
+    assert Notification.objects.count() == 2
