@@ -57,7 +57,8 @@ def test_marias_numbness_worsening_is_caught_by_the_neuro_rule(seeded):
         rules.SymptomFact(code=c, severity=s, recorded_at=t) for c, s, t in scores))
     spec = rules.REGISTRY["neuro_worsening"]
     findings = spec.func(data, now=NOW, thresholds=spec.defaults)
-    assert any(f.dedup_key == "neuro_worsening:numbness_feet" for f in findings)
+    assert [f.rule for f in findings] == ["neuro_worsening"]
+    assert "numbness feet rose from" in findings[0].clinician_message
 
 
 def test_no_other_story_trips_the_urgent_symptom_rules(seeded):
