@@ -240,6 +240,10 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Text messages (no real provider yet: console or file backend; see docs/alerts.md) ---------
+B12_SMS_BACKEND = env.str("SMS_BACKEND", default="b12care.alerts.channels.sms.ConsoleBackend")
+B12_SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
+
 # --- Product ------------------------------------------------------------------------------------
 # Only `make bench` turns this on: adds /bench/baseline/, the bare 50-row page that every
 # benchmarked page is compared with.

@@ -166,6 +166,6 @@ def test_the_dashboard_runs_the_same_small_number_of_queries_at_5_and_200_patien
 ):
     _populate(clinician, patients)
     assert Alert.objects.exists()
-    with django_assert_num_queries(11):  # session, user, 9 for the board: same at any size
+    with django_assert_num_queries(12):  # session, user, unread badge, 9 for the board
         response = clinician_client.get("/clinic/?page=1")
     assert len(response.context["board"].rows) == min(patients, 25)
