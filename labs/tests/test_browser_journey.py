@@ -6,11 +6,14 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.conf import settings
 
 from b12care.core.tests.browser import login_as
 from injections import services as injection_services
+from labs.catalogue import seed_catalogue
 from labs.models import LabResult
+from symptoms.catalogue import seed_symptoms
 from symptoms.models import CheckIn
 
 pytestmark = pytest.mark.browser
@@ -21,6 +24,9 @@ FROZEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 10:00 in London
 def test_a_patient_records_b12_in_pmol_and_a_check_in_and_sees_both_trends(
         browser_page, live_server, patient, clinician):
     page = browser_page
+    # A transactional test before this one may have flushed the migrations' seed rows.
+    seed_catalogue(apps, None)
+    seed_symptoms(apps, None)
     patient.user.set_password(settings.DEMO_PASSWORD)
     patient.user.save()
     injection_services.injection_record(
