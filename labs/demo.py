@@ -38,7 +38,7 @@ STORIES = {
     ],
     "induction_now": [
         (0, H, "7.2"), (0, M, "121"), (0, B, "120.6"), (0, F, "7.9"), (0, FE, "80"),
-        (0, R, "28"), (0, "potassium", "4.2"), (1, "potassium", "3.7"),
+        (0, R, "28"), (0, "potassium", "4.2"), (2, "potassium", "3.7"),
     ],
     "neuro_recovering": [
         (-2, H, "10.4"), (-2, M, "108"), (-2, B, "95"), (-2, F, "5.0"), (-2, FE, "60"),
@@ -89,7 +89,7 @@ def seed(*, patients, clinicians, now) -> None:
             if sampled_at > now:
                 continue
             # Baselines come from the clinic; later results the patient types in from the app.
-            by_clinic = day <= 1
+            by_clinic = day <= 2
             row = LabResult(
                 patient=profile, analyte=analyte, sampled_at=sampled_at, sampled_on=sampled_on,
                 lab_name=LAB_NAMES.get(profile.country, ""),

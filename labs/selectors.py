@@ -13,6 +13,8 @@ from . import monitoring
 from .models import Analyte, LabResult, PlannedLab, PlanStatus
 
 KEY_ANALYTES = ("hb", "mcv", "b12", "folate", "ferritin", "potassium", "retic")
+# Serum B12 says little once injections have started (CLINICAL.md): not on the patient's home.
+HOME_ANALYTES = tuple(k for k in KEY_ANALYTES if k != "b12")
 
 
 def analyte_by_key(key: str) -> Analyte | None:

@@ -76,6 +76,12 @@ class CheckIn(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.patient} diary {self.local_date}"
 
+    def split_scores(self) -> tuple[list, list[str]]:
+        """(scores above 0, names of symptoms answered 0), from the prefetched scores."""
+        scores = list(self.scores.all())
+        return ([s for s in scores if s.severity],
+                [s.symptom.name.lower() for s in scores if not s.severity])
+
 
 class SymptomScore(models.Model):
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="scores")

@@ -218,3 +218,17 @@ def test_the_review_page_shows_latest_labs_and_the_next_due_test(clinician_clien
     text = text.decode()
     assert "9.1 g/dL" in text and "Low" in text
     assert "Reticulocytes before treatment" in text
+
+
+def test_the_patients_home_leaves_out_serum_b12_which_says_little_on_injections(
+        client, patient, clinician, analytes):
+    services.result_record(patient=patient, analyte=analytes["b12"], sampled_on=TODAY,
+                           value="150", unit="pg/mL", by=patient.user, now=NOW)
+    services.result_record(patient=patient, analyte=analytes["hb"], sampled_on=TODAY,
+                           value="11.0", unit="g/dL", by=patient.user, now=NOW)
+    client.force_login(patient.user)
+    home = client.get(reverse("patient_home")).content.decode()
+    assert "11 g/dL" in home and "150 pg/mL" not in home
+    client.force_login(clinician)
+    review = client.get(reverse("clinic:patient_detail", args=[patient.pk]))
+    assert "150 pg/mL" in review.content.decode()

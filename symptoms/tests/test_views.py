@@ -146,3 +146,10 @@ def test_the_home_page_links_to_the_diary(patient_client, patient):
     days_ago(patient, 0, {"fatigue": (4, "")})
     assert "You filled in today's diary" in patient_client.get(
         reverse("patient_home")).content.decode()
+
+
+def test_history_shows_scores_above_zero_and_sums_up_the_rest(patient_client, patient):
+    days_ago(patient, 1, {"fatigue": (5, ""), "mood": (0, ""), "vision": (0, "")})
+    text = patient_client.get(reverse("symptoms:history")).content.decode()
+    assert "Tiredness</span> <strong>5</strong>" in text
+    assert "None (0): low mood, vision changes" in text
