@@ -53,8 +53,7 @@ def patient_timeline(patient: PatientProfile, *, limit: int = 30) -> list[Event]
                 .order_by("-sampled_at")[:limit]):
         abnormal = lab.flag not in ("", "normal")
         events.append(Event(
-            lab.sampled_at, "lab", f"{lab.analyte.short_name} {lab.display_value} "
-            f"{lab.analyte.canonical_unit}".strip(),
+            lab.sampled_at, "lab", f"{lab.analyte.short_name} {lab.display_value}",
             lab.flag_label if abnormal else "in range",
             "danger" if "critical" in lab.flag else ("warning" if abnormal else ""),
         ))
