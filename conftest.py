@@ -106,6 +106,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """Transactional tests (live server, real workers) run on a database that an earlier
+    transactional test may have flushed: give them the migrations' reference rows back."""
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or {
+        "transactional_db", "live_server", "browser_page"
+    } & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        from b12care.core.tests.reference_data import ensure_reference_data
+
+        ensure_reference_data()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
