@@ -11,8 +11,11 @@ from .forms import AlertNoteForm
 
 
 def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
-    """What the patient needs to act on from their red flags, plus their messages link."""
-    alerts = selectors.patient_visible_alerts(patient)
+    """What the patient needs to act on from their red flags; nothing when there is nothing to
+    act on (the nav's Messages link, with its unread badge, is always there)."""
+    alerts = list(selectors.patient_visible_alerts(patient))
+    if not alerts:
+        return None
     return {
         "title": "Messages and alerts",
         "template": "alerts/_home_section.html",
