@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint fmt deps migrate seed clean help
+.PHONY: run test lint fmt bench deps migrate seed clean help
 
 help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
 	@echo "make test   run the whole test suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)"
 	@echo "make lint   ruff"
+	@echo "make bench  page and sweep benchmarks against PostgreSQL + gunicorn (docs/benchmarks.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "B12 Care needs Python 3.11 or newer (set PYTHON=python3.11)"'
@@ -52,6 +53,11 @@ lint: deps
 
 fmt: deps
 	$(VENV)/bin/ruff format .
+
+# Benchmarks need PostgreSQL (BENCH_DATABASE_URL) and wrk; Redis carries the enqueued tasks.
+bench: deps
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles var .pytest_cache
