@@ -40,7 +40,8 @@ def body_map_sites(patient: PatientProfile, *, now: dt.datetime) -> list[dict]:
 
 
 def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
-    services.regenerate_planned_doses(patient, now=now)
+    # Read-only: planned doses are regenerated when a schedule or time zone changes and by
+    # the hourly roll task, never by a page view (a GET must not write).
     summary = selectors.schedule_summary(patient, now=now, upcoming=4, recent=3)
     return {"title": "Injections", "template": "injections/_home_section.html",
             "context": {"summary": summary, "patient": patient, "now": now}}

@@ -124,12 +124,17 @@ def schedule_summary(patient: PatientProfile, *, now: dt.datetime, upcoming: int
     doses = list(
         PlannedDose.objects.filter(regimen=regimen).select_related("injection").order_by("due_at")
     ) if regimen else []
-    open_doses = [d for d in doses if d.status == DoseStatus.OPEN]
+    # A dose whose matching window has closed is missed now, even before the hourly roll task
+    # (services.mark_missed) has stored that: pages read, they never write.
+    def is_missed(d: PlannedDose) -> bool:
+        return d.status == DoseStatus.MISSED or (
+            d.status == DoseStatus.OPEN and d.due_at + d.window < now)
+
+    open_doses = [d for d in doses if d.status == DoseStatus.OPEN and not is_missed(d)]
     next_dose = open_doses[0] if open_doses else None
     future = [d for d in open_doses if d.due_at > now]
     last_taken = max((d.due_at for d in doses if d.status == DoseStatus.TAKEN), default=None)
-    missed = [d for d in doses if d.status == DoseStatus.MISSED
-              and (last_taken is None or d.due_at > last_taken)]
+    missed = [d for d in doses if is_missed(d) and (last_taken is None or d.due_at > last_taken)]
     recent_injections = list(
         Injection.objects.filter(patient=patient).select_related("planned_dose")
         .order_by("-taken_at")[:recent]

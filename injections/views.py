@@ -64,7 +64,6 @@ def _guidance_or(default_url: str) -> str:
 def overview(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     now = timezone.now()
-    services.regenerate_planned_doses(patient, now=now)
     page = Paginator(selectors.history(patient), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "patient": patient,
@@ -252,7 +251,6 @@ def injection_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_regimen(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id, action="injections.regimen")
     now = timezone.now()
-    services.regenerate_planned_doses(patient, now=now)
     summary = selectors.schedule_summary(patient, now=now, upcoming=8, recent=10)
     spans = (scheduling.phase_spans([p.plan for p in summary["phases"]])
              if summary["phases"] else [])

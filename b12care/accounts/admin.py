@@ -40,6 +40,16 @@ class PatientProfileAdmin(admin.ModelAdmin):
     inlines = [CareTeamInline]
     readonly_fields = ["created_at", "updated_at"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "timezone" in form.changed_data:
+            # Future untaken doses move to the same wall-clock time in the new zone.
+            from django.utils import timezone
+
+            from injections.services import regenerate_planned_doses
+
+            regenerate_planned_doses(obj, now=timezone.now())
+
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):

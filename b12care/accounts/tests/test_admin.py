@@ -1,0 +1,36 @@
+"""Admin: changing a patient's time zone moves their future doses to the same local time."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from injections.models import DoseStatus, PlannedDose, ProtocolTemplate
+from injections.protocols import HYDROXO_NO_NEURO
+from injections.services import regimen_create_from_template
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_changing_the_time_zone_in_admin_keeps_doses_at_the_same_local_time(
+    client, admin_user, patient, clinician
+):
+    regimen_create_from_template(
+        patient=patient, template=ProtocolTemplate.objects.get(slug=HYDROXO_NO_NEURO),
+        start_date=dt.date(2026, 11, 25), time_of_day=dt.time(9), created_by=clinician, now=NOW,
+    )
+    client.force_login(admin_user)
+    form = client.get(f"/admin/accounts/patientprofile/{patient.pk}/change/").context[
+        "adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k != "user"}
+    data.update({
+        "user": patient.user.pk, "timezone": "America/New_York",
+        "care_team-TOTAL_FORMS": "0", "care_team-INITIAL_FORMS": "0",
+    })
+    response = client.post(f"/admin/accounts/patientprofile/{patient.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    future = PlannedDose.objects.filter(patient=patient, status=DoseStatus.OPEN)
+    ny = dt.timezone(dt.timedelta(hours=-5))
+    assert {d.due_at.astimezone(ny).time() for d in future} == {dt.time(9)}
