@@ -1,7 +1,19 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.shortcuts import render
 
-from .models import AccessLog, CareTeamMembership, PatientProfile, User
+from .models import AccessLog, CareTeamMembership, PatientProfile, Role, User
+from .services import care_team_add
+
+
+class AssignClinicianForm(forms.Form):
+    clinician = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name"),
+        help_text="They will see these patients on their dashboard.",
+    )
+    primary = forms.BooleanField(required=False, label="Make them the primary clinician")
 
 
 @admin.register(User)
@@ -39,6 +51,29 @@ class PatientProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     inlines = [CareTeamInline]
     readonly_fields = ["created_at", "updated_at"]
+    actions = ["assign_clinician"]
+
+    @admin.action(description="Add a clinician to the care team of the selected patients")
+    def assign_clinician(self, request, queryset):
+        form = AssignClinicianForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            clinician = form.cleaned_data["clinician"]
+            for patient in queryset:
+                care_team_add(patient=patient, clinician=clinician, added_by=request.user,
+                              primary=form.cleaned_data["primary"])
+            self.message_user(
+                request, f"{clinician} now looks after {queryset.count()} selected patient(s).",
+                messages.SUCCESS,
+            )
+            return None
+        return render(request, "admin/accounts/assign_clinician.html", {
+            **self.admin_site.each_context(request),
+            "title": "Add a clinician to care teams",
+            "patients": queryset,
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        })
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -64,3 +99,19 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CareTeamMembership)
+class CareTeamMembershipAdmin(admin.ModelAdmin):
+    list_display = ["patient", "clinician", "is_primary", "added_at", "added_by"]
+    list_filter = ["is_primary", "clinician"]
+    search_fields = ["patient__user__email", "patient__user__last_name", "clinician__email",
+                     "clinician__last_name"]
+    list_select_related = ["patient__user", "clinician", "added_by"]
+    autocomplete_fields = ["patient", "clinician"]
+    readonly_fields = ["added_at", "added_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)

@@ -34,3 +34,31 @@ def test_changing_the_time_zone_in_admin_keeps_doses_at_the_same_local_time(
     future = PlannedDose.objects.filter(patient=patient, status=DoseStatus.OPEN)
     ny = dt.timezone(dt.timedelta(hours=-5))
     assert {d.due_at.astimezone(ny).time() for d in future} == {dt.time(9)}
+
+
+def test_an_admin_adds_a_clinician_to_several_care_teams_with_an_action(
+    client, admin_user, patient, outsider_patient, outsider_clinician
+):
+    from b12care.accounts.access import visible_patients
+
+    client.force_login(admin_user)
+    url = "/admin/accounts/patientprofile/"
+    chosen = {"action": "assign_clinician", "_selected_action": [patient.pk, outsider_patient.pk]}
+    confirm = client.post(url, chosen)
+    assert b"Add to care teams" in confirm.content
+    client.post(url, {**chosen, "apply": "1", "clinician": outsider_clinician.pk})
+    assert set(visible_patients(outsider_clinician)) == {patient, outsider_patient}
+
+
+def test_every_admin_list_page_opens(client, admin_user, patient):
+    from django.contrib import admin
+
+    client.force_login(admin_user)
+    for model in admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_clinician_cannot_open_the_admin(client, clinician):
+    client.force_login(clinician)
+    assert client.get("/admin/").status_code == 302  # to the admin login, not the site
