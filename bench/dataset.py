@@ -171,4 +171,6 @@ def build(n: int, *, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     clinician, new = _people(n)
     _clinical_history(new, clinician, now)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
     return len(new)

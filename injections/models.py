@@ -269,6 +269,10 @@ class PlannedDose(models.Model):
                 fields=["due_at"], condition=Q(status="open"), name="planned_dose_open_due"
             ),
             models.Index(fields=["patient", "due_at"], name="planned_dose_patient_due"),
+            # The clinician dashboard asks, for every patient, "is a dose overdue or recently
+            # missed?": one probe of this small index per patient.
+            models.Index(fields=["patient", "due_at"], condition=Q(status__in=["open", "missed"]),
+                         name="planned_dose_patient_untaken"),
         ]
 
     def __str__(self) -> str:

@@ -70,10 +70,12 @@ def _due_deadline() -> ExpressionWrapper:
 def triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]:
     """The user's patients, annotated with ``triage_rank`` (0 = urgent … 4 = everyone else)."""
     alerts = Alert.objects.filter(patient=OuterRef("pk"), status=AlertStatus.OPEN)
+    # due_at < now is implied by the deadline test (grace >= 0) and lets the partial index
+    # planned_dose_patient_untaken answer with one short range scan per patient.
     overdue_doses = PlannedDose.objects.alias(deadline=_due_deadline()).filter(
         Q(status=DoseStatus.OPEN, deadline__lt=now)
         | Q(status=DoseStatus.MISSED, due_at__gte=now - dt.timedelta(days=MISSED_RECENT_DAYS)),
-        patient=OuterRef("pk"),
+        patient=OuterRef("pk"), status__in=[DoseStatus.OPEN, DoseStatus.MISSED], due_at__lt=now,
     )
     overdue_labs = PlannedLab.objects.filter(
         patient=OuterRef("pk"), status=PlanStatus.OPEN, window_end__lt=now.date()
