@@ -61,8 +61,9 @@ def run(url: str, *, cookie: str, seconds: int, connections: int, threads: int =
         post_body: str | None = None, headers: dict[str, str] | None = None) -> Result:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does this)")
+    # A 10 s timeout so a slow page is measured as slow rather than dropped as a socket error.
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-           "-H", f"Cookie: {cookie}"]
+           "--timeout", "10s", "-H", f"Cookie: {cookie}"]
     for name, value in (headers or {}).items():
         cmd += ["-H", f"{name}: {value}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
