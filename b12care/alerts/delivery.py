@@ -146,6 +146,28 @@ def _drain(query: Q, *, now, enqueue, batch_size, max_batches) -> int:
     return total
 
 
+def enqueue_ids(ids: list[int], *, now: dt.datetime, enqueue: Callable[[list[int]], None],
+                batch_size: int | None = None) -> int:
+    """Hand rows already stamped ``enqueued_at=now`` (in the transaction that wrote them) to
+    workers, one task per batch of ids. If the broker refuses, the stamp of every row not
+    handed over is cleared so the relay sends them; if the process dies first, the
+    reconciler does once the lease passes."""
+    batch_size = batch_size or BATCH_SIZE
+    done = 0
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start:start + batch_size]
+        try:
+            enqueue(chunk)
+        except Exception as exc:
+            Notification.objects.filter(pk__in=ids[start:], enqueued_at=now,
+                                        claimed_at__isnull=True).update(enqueued_at=None)
+            log.warning("Broker unavailable (%s); %s notification(s) stay queued in the "
+                        "database for the relay.", type(exc).__name__, len(ids) - start)
+            break
+        done += len(chunk)
+    return done
+
+
 def redrive(*, ids: Iterable[int] | None = None, include_failed: bool = False,
             now: dt.datetime) -> int:
     """Ops: make stuck (or permanently failed, if asked) rows due again right now."""

@@ -213,6 +213,36 @@ class ReminderStep(models.Model):
         return f"{self.get_kind_display()} {self.subject} #{self.subject_id} ({self.status})"
 
 
+class ReminderPlan(models.Model):
+    """A dose reminder step planned ahead, not due yet (issue 6: the time-critical sweep must
+    not recompute every dose's schedule). When ``fire_at`` passes, the sweep turns the row
+    into a pending ``ReminderStep`` (the record) and deletes it; if the dose was logged,
+    skipped, removed or its patient deactivated by then, it is dropped instead (nothing was
+    due). Rows are re-planned when the patient's settings or the reminder policy change."""
+
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=8, choices=ReminderSubject.choices)
+    subject_id = models.BigIntegerField()
+    step = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=StepKind.choices)
+    due_at = models.DateTimeField()
+    fire_at = models.DateTimeField()
+    created_at = models.DateTimeField(
+        auto_now_add=True, help_text="Wall clock: compared with the patient's last change."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "subject_id", "step"], name="alerts_one_plan_per_step"
+            ),
+        ]
+        indexes = [models.Index(fields=["fire_at"], name="alerts_plan_fire_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject} #{self.subject_id} at {self.fire_at}"
+
+
 class ReminderSnooze(models.Model):
     """A patient asked not to be reminded about one dose or lab until ``until``."""
 

@@ -38,8 +38,9 @@ def reconcile() -> int:
 
 @shared_task(name="b12care.alerts.tasks.sweep_reminders")
 def sweep_reminders() -> dict:
-    """Plan and send due dose and lab reminder steps."""
-    return reminders.sweep(now=timezone.now())
+    """Plan new reminder steps, then claim due ones in batches: outbox rows per batch, and
+    one ``deliver_batch`` task per batch of ids after each commit."""
+    return reminders.sweep(now=timezone.now(), enqueue=_enqueue)
 
 
 @shared_task(name="b12care.alerts.tasks.sweep_rules")
