@@ -5,6 +5,7 @@ Prints one line per page, baseline first, in a form that can be compared run to 
 then `bench sweep ...`. docs/benchmarks.md records the figures and how to read them.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/b12care_bench),
+BENCH_SWEEP_DATABASE_URL (default …/b12care_bench_sweep), BENCH_SWEEP=0 skips the sweep,
 BENCH_PATIENTS (1000), BENCH_SECONDS (10 per page), BENCH_CONNECTIONS (8), BENCH_WORKERS (gunicorn
 processes, default 3), BENCH_SWEEP_PATIENTS (100000), REDIS_URL (broker; default redis db 5).
 """
@@ -27,6 +28,8 @@ from bench import wrk  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/b12care_bench")
+SWEEP_DB_URL = os.environ.get("BENCH_SWEEP_DATABASE_URL",
+                              "postgres://postgres@127.0.0.1:5432/b12care_bench_sweep")
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "1000"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
@@ -122,10 +125,14 @@ def main() -> None:
     for name, r in results:
         print(f"bench {name} rps={r.rps:.0f} p50_ms={r.p50_ms:.1f} p99_ms={r.p99_ms:.1f} "
               f"errors={r.errors} ratio={r.rps / baseline:.2f}", flush=True)
-    sweep = os.environ.get("BENCH_SWEEP", "1") != "0"
-    if sweep:
-        print(manage("bench_sweep", "--patients",
-                     os.environ.get("BENCH_SWEEP_PATIENTS", "100000")).strip(), flush=True)
+    if os.environ.get("BENCH_SWEEP", "1") != "0":
+        # The sweep bench has its own database: 100,000 patients would change the page bench.
+        ensure_database(SWEEP_DB_URL)
+        sweep_env = {**ENV, "DATABASE_URL": SWEEP_DB_URL}
+        manage("migrate", "--no-input", env=sweep_env)
+        log("sweep: 100,000 patients (built once with COPY, reused afterwards)")
+        print(manage("bench_sweep", "--patients", os.environ.get("BENCH_SWEEP_PATIENTS", "100000"),
+                     env=sweep_env).strip(), flush=True)
 
 
 if __name__ == "__main__":
