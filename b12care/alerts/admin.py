@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Alert, AlertRule, InAppMessage, Notification, ReminderStep
+from .models import Alert, AlertRule, InAppMessage, Notification, ReminderPlan, ReminderStep
 
 
 @admin.register(AlertRule)
@@ -58,4 +58,25 @@ class ReminderStepAdmin(admin.ModelAdmin):
     list_select_related = ["patient__user"]
 
 
-admin.site.register(InAppMessage)
+@admin.register(ReminderPlan)
+class ReminderPlanAdmin(admin.ModelAdmin):
+    """Reminder steps planned ahead; read-only (the sweep owns them)."""
+
+    list_display = ["patient", "subject", "subject_id", "step", "kind", "fire_at"]
+    list_filter = ["subject", "kind"]
+    list_select_related = ["patient__user"]
+    date_hierarchy = "fire_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InAppMessage)
+class InAppMessageAdmin(admin.ModelAdmin):
+    list_display = ["user", "title", "created_at", "read_at"]
+    list_filter = ["read_at"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
