@@ -75,3 +75,11 @@ def test_an_unknown_patient_id_is_404_not_500(clinician_client):
     assert clinician_client.get("/clinic/patients/999999/").status_code == 404
     PatientFactory()  # exists but not on the team
     assert clinician_client.get("/clinic/patients/99999999999999999999/").status_code == 404
+
+
+def test_a_404_is_our_own_page_and_says_nothing_about_the_record(client, outsider_clinician,
+                                                                  patient):
+    client.force_login(outsider_clinician)
+    body = client.get(f"/clinic/patients/{patient.pk}/").content.decode()
+    assert "Page not found" in body
+    assert "Pat" not in body and "Go to your home page" in body
