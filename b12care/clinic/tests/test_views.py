@@ -82,4 +82,5 @@ def test_a_404_is_our_own_page_and_says_nothing_about_the_record(client, outside
     client.force_login(outsider_clinician)
     body = client.get(f"/clinic/patients/{patient.pk}/").content.decode()
     assert "Page not found" in body
-    assert "Pat" not in body and "Go to your home page" in body
+    assert "Pat Lee" not in body and "pat@example.org" not in body
+    assert "Go to your home page" in body
