@@ -48,7 +48,7 @@ def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
 
 
 def review_section(patient: PatientProfile, *, now: dt.datetime, viewer: User) -> dict | None:
-    summary = selectors.schedule_summary(patient, now=now, upcoming=3, recent=5)
+    summary = selectors.schedule_summary(patient, now=now, upcoming=3, recent=5, readiness=True)
     return {"title": "Injections", "template": "injections/_review_section.html",
             "context": {"summary": summary, "patient": patient, "now": now,
-                        "readiness": services.self_injection_readiness(patient)}}
+                        "readiness": summary["readiness"]}}

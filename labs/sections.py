@@ -11,11 +11,8 @@ from . import selectors
 
 def _summary(patient: PatientProfile, now: dt.datetime, keys: tuple[str, ...]) -> dict:
     today = now.astimezone(patient.tz).date()
-    return {
-        "patient": patient,
-        "latest": selectors.latest_per_analyte(patient, keys=keys),
-        "next": selectors.next_due(patient, today=today),
-    }
+    latest, next_due = selectors.latest_and_next_due(patient, keys=keys, today=today)
+    return {"patient": patient, "latest": latest, "next": next_due}
 
 
 def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:

@@ -57,6 +57,36 @@ def recent_values(patient: PatientProfile, *, since: dt.datetime,
                                                     "sampled_at"))
 
 
+_PLAN_FIELDS = ("pk", "analyte_id", "label", "due_date", "window_start", "window_end")
+
+
+def latest_and_next_due(patient: PatientProfile, *, keys, today: dt.date
+                        ) -> tuple[list[LabResult], PlanRow | None]:
+    """``latest_per_analyte`` and ``next_due`` in one query (the open planned lab rides on
+    each result row as uncorrelated subqueries); a second only when there is no result."""
+    latest = (LabResult.objects.filter(patient=patient, analyte=OuterRef("pk"))
+              .order_by("-sampled_at", "-pk").values("pk")[:1])
+    analytes = Analyte.objects.filter(is_active=True)
+    if keys:
+        analytes = analytes.filter(key__in=keys)
+    ids = analytes.annotate(latest=Subquery(latest)).values("latest")
+    planned = (PlannedLab.objects.filter(patient=patient, status=PlanStatus.OPEN)
+               .order_by("due_date", "pk"))
+    plan_fields = {f"next_{name}": Subquery(planned.values(name)[:1]) for name in _PLAN_FIELDS}
+    rows = list(LabResult.objects.filter(pk__in=ids).select_related("analyte")
+                .annotate(**plan_fields).order_by("analyte__position"))
+    if not rows:
+        return [], next_due(patient, today=today)
+    first = rows[0]
+    if first.next_pk is None:
+        return rows, None
+    planned_lab = PlannedLab(patient=patient, status=PlanStatus.OPEN, **{
+        name: getattr(first, f"next_{name}") for name in _PLAN_FIELDS})
+    return rows, PlanRow(planned_lab, monitoring.state(
+        status=planned_lab.status, window_start=planned_lab.window_start,
+        window_end=planned_lab.window_end, today=today))
+
+
 @dataclass
 class PlanRow:
     planned: PlannedLab

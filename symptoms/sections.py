@@ -11,8 +11,7 @@ from .services import local_day
 
 
 def _summary(patient: PatientProfile, now: dt.datetime) -> dict:
-    latest = selectors.latest_checkin(patient)
-    scores = list(latest.scores.all()) if latest else []
+    latest, scores = selectors.latest_checkin_and_scores(patient)
     today = local_day(now, patient)
     return {
         "patient": patient,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Subquery
 
 from b12care.accounts.models import PatientProfile
 
@@ -62,6 +62,18 @@ def series(patient: PatientProfile, *, since: dt.date,
     for code, day, severity in rows:
         out[code].append((day, severity))
     return dict(out)
+
+
+def latest_checkin_and_scores(patient: PatientProfile) -> tuple[CheckIn | None,
+                                                               list[SymptomScore]]:
+    """The latest check-in and its scores (symptoms joined), in one query; a second only when
+    that check-in has no score or there is none."""
+    latest = CheckIn.objects.filter(patient=patient).order_by("-local_date").values("pk")[:1]
+    scores = list(SymptomScore.objects.filter(checkin=Subquery(latest))
+                  .select_related("checkin", "symptom").order_by("symptom__position"))
+    if scores:
+        return scores[0].checkin, scores
+    return CheckIn.objects.filter(patient=patient).order_by("-local_date").first(), []
 
 
 def latest_checkin(patient: PatientProfile) -> CheckIn | None:

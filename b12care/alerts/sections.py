@@ -13,7 +13,8 @@ from .forms import AlertNoteForm
 def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
     """What the patient needs to act on from their red flags; nothing when there is nothing to
     act on (the nav's Messages link, with its unread badge, is always there)."""
-    alerts = list(selectors.patient_visible_alerts(patient))
+    active = list(selectors.active_alerts(patient))
+    alerts = [a for a in active if a.patient_message]
     if not alerts:
         return None
     return {
@@ -21,17 +22,18 @@ def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
         "template": "alerts/_home_section.html",
         "context": {
             "alerts": alerts,
-            "urgent": bool(selectors.guidance_alerts(patient, now=now)),
-            "unread": selectors.unread_count(patient.user),
+            "urgent": any(selectors.is_guidance(a, now=now) for a in active),
+            "unread": selectors.unread_count_once(patient.user),
         },
     }
 
 
 def review_section(patient: PatientProfile, *, now: dt.datetime, viewer: User) -> dict | None:
     """Open and acknowledged alerts with acknowledge/resolve (the caller checked access)."""
+    active, resolved = selectors.active_and_recent_resolved(patient)
     return {
         "title": "Alerts",
         "template": "alerts/_review_section.html",
-        "context": {"patient": patient, "alerts": list(selectors.active_alerts(patient)),
-                    "resolved": selectors.recent_resolved(patient), "form": AlertNoteForm()},
+        "context": {"patient": patient, "alerts": active, "resolved": resolved,
+                    "form": AlertNoteForm()},
     }

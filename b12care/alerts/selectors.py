@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from b12care.accounts.models import PatientProfile, User
 
@@ -25,6 +25,20 @@ def active_alerts(patient: PatientProfile) -> QuerySet[Alert]:
             .order_by("rank", "-last_seen_at", "-pk"))
 
 
+def active_and_recent_resolved(patient: PatientProfile, *, limit: int = 5
+                               ) -> tuple[list[Alert], list[Alert]]:
+    """``active_alerts`` and ``recent_resolved`` in one query."""
+    resolved = (Alert.objects.filter(patient=patient, status="resolved")
+                .order_by("-resolved_at").values("pk")[:limit])
+    rows = list(active_alerts(patient).filter(Q(status__in=ACTIVE_STATUSES)
+                                              | Q(pk__in=resolved))
+                .select_related("resolved_by"))
+    active = [a for a in rows if a.status in ACTIVE_STATUSES]
+    done = sorted((a for a in rows if a.status == "resolved"), key=lambda a: a.resolved_at,
+                  reverse=True)
+    return active, done
+
+
 def recent_resolved(patient: PatientProfile, *, limit: int = 5) -> list[Alert]:
     return list(Alert.objects.filter(patient=patient, status="resolved")
                 .select_related("rule", "resolved_by").order_by("-resolved_at")[:limit])
@@ -43,8 +57,24 @@ def patient_visible_alerts(patient: PatientProfile) -> list[Alert]:
     return [a for a in active_alerts(patient) if a.patient_message]
 
 
+def is_guidance(alert: Alert, *, now: dt.datetime) -> bool:
+    """``guidance_alerts``' test for one active alert already read."""
+    return (alert.status in ACTIVE_STATUSES and alert.severity == Severity.URGENT
+            and now - GUIDANCE_WINDOW <= alert.last_seen_at <= now + dt.timedelta(minutes=5))
+
+
 def unread_count(user: User) -> int:
     return InAppMessage.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def unread_count_once(user: User) -> int:
+    """``unread_count`` read once per user object: the nav badge and the home card of one
+    request share it (request.user lives for one request)."""
+    count = getattr(user, "_unread_count", None)
+    if count is None:
+        count = unread_count(user)
+        user._unread_count = count
+    return count
 
 
 def inbox(user: User) -> QuerySet[InAppMessage]:

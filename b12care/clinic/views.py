@@ -20,7 +20,7 @@ from b12care.core.sections import review_sections
 from . import triage
 from .forms import NoteForm
 from .services import note_add
-from .timeline import patient_timeline
+from .timeline import patient_timeline_and_notes
 
 
 @clinician_required
@@ -51,10 +51,12 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 def _review(request: HttpRequest, patient, note_form: NoteForm) -> HttpResponse:
     now = timezone.now()
+    timeline = patient_timeline_and_notes(patient)
     return render(request, "clinic/patient_detail.html", {
         "patient": patient,
         "sections": review_sections(patient, now=now, viewer=request.user),
-        "timeline": patient_timeline(patient),
+        "timeline": timeline.events,
+        "notes": timeline.notes,
         "note_form": note_form,
         "printed_at": now,
     })

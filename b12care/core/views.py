@@ -27,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @patient_required
 def patient_home(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
+    patient.user = request.user  # the same object as the nav's, so per-request reads are shared
     context = {
         "patient": patient,
         "sections": home_sections(patient, now=timezone.now()),

@@ -4,7 +4,7 @@ A template tag (not a context processor) so only pages that show the nav pay for
 
 from django import template
 
-from b12care.alerts.selectors import unread_count
+from b12care.alerts.selectors import unread_count_once
 
 register = template.Library()
 
@@ -15,4 +15,4 @@ def unread_messages(context) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    return unread_count(user)
+    return unread_count_once(user)

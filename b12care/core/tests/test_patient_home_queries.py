@@ -1,0 +1,39 @@
+"""The patient home costs the same few queries whatever the length of the patient's history."""
+
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from b12care.accounts.tests.factories import CareTeamFactory
+from b12care.alerts.rules import Finding
+from b12care.alerts.services import record_findings
+from b12care.clinic.tests.test_review import NOW, history
+
+pytestmark = pytest.mark.django_db
+HOME_QUERY_BUDGET = 12
+
+
+def home_queries(client, patient) -> list[str]:
+    client.force_login(patient.user)
+    with time_machine.travel(NOW, tick=False):
+        client.get("/me/")  # warm per-process caches
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/me/")
+    assert response.status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_the_patient_home_costs_the_same_queries_with_5_or_200_days_of_history(
+    client, clinician, patient
+):
+    long_history = CareTeamFactory(clinician=clinician).patient
+    history(patient, clinician, days=5)
+    history(long_history, clinician, days=200)
+    for p in (patient, long_history):
+        record_findings(p, [Finding("hb_critical", "review", "hb", "Hb low", "Hb low")],
+                        now=NOW)
+    short, long = home_queries(client, patient), home_queries(client, long_history)
+    assert len(short) == len(long), (len(short), len(long))
+    assert len(short) <= HOME_QUERY_BUDGET, [q[:100] for q in short]
