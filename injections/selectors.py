@@ -269,7 +269,9 @@ def _shown_doses(regimen: Regimen, *, now: dt.datetime, upcoming: int) -> list[P
                            | Q(status=DoseStatus.OPEN, window_end__lt=now))
               .filter(~Exists(taken) | Q(due_at__gt=Subquery(
                   taken.order_by("-due_at").values("due_at")[:1]))))
-    return list(PlannedDose.objects.filter(
+    # The outer regimen filter keeps PostgreSQL on this regimen's rows (index) rather than
+    # scanning the table for the OR of three small id lists.
+    return list(PlannedDose.objects.filter(regimen=regimen).filter(
         Q(pk__in=live.filter(due_at__lte=now).order_by("due_at").values("pk")[:1])
         | Q(pk__in=live.filter(due_at__gt=now).order_by("due_at").values("pk")[:upcoming])
         | Q(pk__in=missed.order_by("-due_at").values("pk")[:3])
