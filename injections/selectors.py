@@ -140,8 +140,8 @@ class ReadinessBrief:
 
 def readiness_reasons(*, suitable: bool | None, trained: bool | None) -> list[str]:
     """Why self-injection is not allowed yet, from the latest assessment's verdict and the
-    latest training's completeness (None: none recorded). Same words as
-    services.self_injection_readiness (a test keeps them in step)."""
+    latest training's completeness (None: none recorded). The one place these words live:
+    services.self_injection_readiness and the review card both use it."""
     reasons = []
     if suitable is None:
         reasons.append("Your clinician has not yet assessed whether self-injection suits you.")

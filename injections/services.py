@@ -38,6 +38,7 @@ from .models import (
     TemplatePhase,
     TrainingRecord,
 )
+from .selectors import readiness_reasons
 
 log = logging.getLogger(__name__)
 
@@ -307,16 +308,10 @@ def self_injection_readiness(patient: PatientProfile) -> Readiness:
     """Self-injection needs a suitable assessment and a complete observed training."""
     assessment = patient.suitability_assessments.select_related("assessed_by").first()
     training = patient.training_records.select_related("observed_by").first()
-    reasons = []
-    if assessment is None:
-        reasons.append("Your clinician has not yet assessed whether self-injection suits you.")
-    elif not assessment.suitable:
-        reasons.append("Your clinician's assessment says injections should be given by a nurse "
-                       "or carer for now.")
-    if training is None:
-        reasons.append("A clinician has not yet watched you give your first injection.")
-    elif not training.complete:
-        reasons.append("Your injection training is not complete yet.")
+    reasons = readiness_reasons(
+        suitable=None if assessment is None else assessment.suitable,
+        trained=None if training is None else training.complete,
+    )
     member = patient.care_team.select_related("clinician").order_by("-is_primary").first()
     contact = str(member.clinician) if member else "your clinic"
     return Readiness(not reasons, assessment, training, reasons, contact)
