@@ -1,0 +1,40 @@
+"""Issue E's journey: the clinician sees the demo patient whose numbness is worsening at the
+top, opens her urgent alert, acknowledges it, and she leaves the urgent group."""
+
+import io
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from b12care.core.tests.browser import login_as
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_clinician_acknowledges_the_worsening_numbness_alert_from_the_top_of_the_list(
+    browser_page, live_server
+):
+    call_command("seed_demo", stdout=io.StringIO())
+    page = browser_page
+    login_as(page, live_server, "clinician@b12care.example", settings.DEMO_PASSWORD)
+
+    urgent = page.locator("h2", has_text="Urgent alerts")
+    assert urgent.is_visible()
+    first_row = page.locator(".triage-row").first
+    assert "Maria Garcia" in first_row.inner_text()
+    assert "1 urgent" in first_row.inner_text()
+
+    first_row.get_by_role("link", name="Maria Garcia").click()
+    alert = page.locator("li[data-testid^='alert-']",
+                         has_text="New or rapidly worsening neurological symptoms")
+    assert "numbness" in alert.inner_text().lower()
+    alert.get_by_label("Note (needed to resolve)").fill("Phoned Maria; neurology review today.")
+    alert.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_load_state()
+    assert "Acknowledged" in alert.inner_text()
+
+    page.goto(f"{live_server.url}/clinic/")
+    assert "Maria Garcia" not in page.locator(".triage-0").all_inner_texts().__str__()
+    assert page.get_by_role("link", name="Urgent 0").is_visible()
+    assert page.get_by_role("link", name="Maria Garcia").is_visible()  # still listed, lower
