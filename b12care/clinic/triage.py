@@ -160,7 +160,7 @@ class Row:
     @property
     def trend_points(self) -> str:
         """SVG polyline points for the sparkline (x: day, y: 0–10 score, 10 at the top)."""
-        return " ".join(f"{i * 8},{21 - 2 * s}" for i, s in enumerate(self.trend) if s is not None)
+        return " ".join(f"{i * 9},{21 - 2 * s}" for i, s in enumerate(self.trend) if s is not None)
 
 
 def build_rows(page_patients: list[PatientProfile], *, now: dt.datetime) -> list[Row]:
@@ -233,9 +233,12 @@ def _alerts(rows: dict[int, Row], ids: list[int]) -> None:
 
 
 def _trends(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
-    start = now.date() - dt.timedelta(days=TREND_DAYS - 1)
+    # Check-ins are dated by the patient's own calendar; each patient's window ends on their
+    # own "today" (Sydney's today can be London's tomorrow), so fetch a day either side.
+    earliest = now.date() - dt.timedelta(days=TREND_DAYS)
     worst = (
-        SymptomScore.objects.filter(checkin__patient_id__in=ids, checkin__local_date__gte=start,
+        SymptomScore.objects.filter(checkin__patient_id__in=ids,
+                                    checkin__local_date__gte=earliest,
                                     symptom__neurological=True)
         .values("checkin__patient_id", "checkin__local_date")
         .annotate(worst=Max("severity"))
@@ -245,7 +248,9 @@ def _trends(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
     for patient_id, day, score in worst:
         by_patient[patient_id][day] = score
     for pk, days in by_patient.items():
-        rows[pk].trend = [days.get(start + dt.timedelta(days=i)) for i in range(TREND_DAYS + 1)]
+        today = now.astimezone(rows[pk].patient.tz).date()
+        start = today - dt.timedelta(days=TREND_DAYS - 1)
+        rows[pk].trend = [days.get(start + dt.timedelta(days=i)) for i in range(TREND_DAYS)]
 
 
 def _labs(rows: dict[int, Row], ids: list[int]) -> None:

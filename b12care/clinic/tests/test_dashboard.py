@@ -169,3 +169,14 @@ def test_the_dashboard_runs_the_same_small_number_of_queries_at_5_and_200_patien
     with django_assert_num_queries(12):  # session, user, unread badge, 9 for the board
         response = clinician_client.get("/clinic/?page=1")
     assert len(response.context["board"].rows) == min(patients, 25)
+
+
+@time_machine.travel(dt.datetime(2026, 11, 24, 22, 0, tzinfo=dt.UTC), tick=False)
+def test_the_nerve_trend_ends_on_the_patients_own_today(clinician_client, clinician):
+    # 22:00 UTC on 24 Nov is already 25 Nov, 09:00 in Sydney: today's check-in is the 25th.
+    patient = on_team(clinician, "Syd", timezone="Australia/Sydney")
+    checkin_save(patient=patient, scores={"numbness_feet": (7, "")}, by=patient.user,
+                 now=timezone.now())
+    row = clinician_client.get("/clinic/").context["board"].rows[0]
+    assert row.trend[-1] == 7
+    assert len(row.trend) == 14
