@@ -138,20 +138,27 @@ class ReadinessBrief:
     reasons: list[str]
 
 
-def readiness_reasons(*, suitable: bool | None, trained: bool | None) -> list[str]:
+def readiness_reasons(*, suitable: bool | None, trained: bool | None,
+                      audience: str = "patient") -> list[str]:
     """Why self-injection is not allowed yet, from the latest assessment's verdict and the
-    latest training's completeness (None: none recorded). The one place these words live:
-    services.self_injection_readiness and the review card both use it."""
+    latest training's completeness (None: none recorded), worded for the patient or for the
+    clinician. The one place these words live: services.self_injection_readiness (patient
+    pages) and the clinician's review card both use it."""
+    patient = audience == "patient"
     reasons = []
     if suitable is None:
-        reasons.append("Your clinician has not yet assessed whether self-injection suits you.")
+        reasons.append("Your clinician has not yet assessed whether self-injection suits you."
+                       if patient else "No suitability assessment recorded.")
     elif not suitable:
         reasons.append("Your clinician's assessment says injections should be given by a nurse "
-                       "or carer for now.")
+                       "or carer for now." if patient
+                       else "Assessed as not suitable for self-injection for now.")
     if trained is None:
-        reasons.append("A clinician has not yet watched you give your first injection.")
+        reasons.append("A clinician has not yet watched you give your first injection."
+                       if patient else "No observed first injection recorded.")
     elif not trained:
-        reasons.append("Your injection training is not complete yet.")
+        reasons.append("Your injection training is not complete yet."
+                       if patient else "Training checklist not complete.")
     return reasons
 
 
@@ -322,7 +329,8 @@ def schedule_summary(patient: PatientProfile, *, now: dt.datetime, upcoming: int
         "is_induction": bool(current_phase and current_phase.kind == PhaseKind.INDUCTION),
     }
     if readiness:
-        reasons = readiness_reasons(suitable=facts.assessment_ok, trained=facts.training_ok)
+        reasons = readiness_reasons(suitable=facts.assessment_ok, trained=facts.training_ok,
+                                    audience="clinician")
         summary["readiness"] = ReadinessBrief(not reasons, reasons)
     return summary
 

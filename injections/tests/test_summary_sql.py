@@ -81,7 +81,7 @@ def test_missed_doses_after_the_last_taken_one_are_shown(clinician, patient):
 
 @pytest.mark.parametrize("suitable", [None, False, True])
 @pytest.mark.parametrize("complete", [None, False, True])
-def test_the_review_cards_readiness_says_what_the_readiness_service_says(
+def test_the_review_cards_readiness_agrees_with_the_service_in_the_clinicians_words(
     clinician, patient, suitable, complete
 ):
     if suitable is not None:
@@ -95,7 +95,10 @@ def test_the_review_cards_readiness_says_what_the_readiness_service_says(
     with time_machine.travel(NOW, tick=False):
         brief = selectors.schedule_summary(patient, now=NOW, readiness=True)["readiness"]
     full = services.self_injection_readiness(patient)
-    assert (brief.ready, brief.reasons) == (full.ready, full.reasons)
+    assert brief.ready == full.ready
+    assert len(brief.reasons) == len(full.reasons)
+    assert not any("you" in reason.lower().split() or "your" in reason.lower()
+                   for reason in brief.reasons)
 
 
 def test_the_supply_forecast_is_unchanged_when_read_with_the_phases(clinician, patient):
