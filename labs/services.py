@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from b12care.accounts.models import PatientProfile, Role, User
@@ -113,6 +113,34 @@ def fulfil_from_existing_results(*, patient: PatientProfile,
         row.save(update_fields=["status", "fulfilled_by", "updated_at"])
         done.append(row)
     return done
+
+
+# --- Correcting a mistake: deleting a result --------------------------------------------------
+
+PATIENT_DELETE_WINDOW = dt.timedelta(hours=24)
+
+
+def can_delete_result(result: LabResult, user: User, *, now: dt.datetime) -> bool:
+    """A patient may delete a result they entered themselves, for 24 hours; a clinician on the
+    care team may delete any (the caller has checked access). History keeps the deleted row."""
+    if user.role in (Role.CLINICIAN, Role.ADMIN):
+        return True
+    return (user.role == Role.PATIENT and result.entered_by_id == user.pk
+            and result.source == Source.PATIENT
+            and now - result.created_at <= PATIENT_DELETE_WINDOW)
+
+
+@transaction.atomic
+def result_delete(*, result: LabResult, by: User, now: dt.datetime) -> None:
+    if not can_delete_result(result, by, now=now):
+        raise PermissionDenied("After 24 hours only your clinic can remove a result.")
+    patient = result.patient
+    # A planned test this result had fulfilled is due again, unless another result fits it.
+    PlannedLab.objects.filter(fulfilled_by=result).update(
+        status=PlanStatus.OPEN, fulfilled_by=None, updated_at=now
+    )
+    result.delete()
+    fulfil_from_existing_results(patient=patient)
 
 
 # --- Plan edits (clinicians) -------------------------------------------------------------------

@@ -26,7 +26,7 @@ from b12care.alerts.hooks import has_urgent
 
 from . import charts, selectors, services, units
 from .forms import PlannedLabForm, ResultForm
-from .models import Analyte, PlannedLab, PlanStatus
+from .models import Analyte, LabResult, PlannedLab, PlanStatus
 
 PAGE_SIZE = 20
 
@@ -67,6 +67,9 @@ class Urls:
 
     def analyte(self, key: str) -> str:
         return self._r("analyte", key)
+
+    def result_delete(self, pk: int) -> str:
+        return self._r("result_delete", pk)
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -167,6 +170,26 @@ def _analyte(request, patient: PatientProfile, key: str, clinician: bool) -> Htt
     })
 
 
+def _result_delete(request, patient: PatientProfile, pk: int, clinician: bool) -> HttpResponse:
+    """Confirm, then delete one result (a mistake); the change history keeps it."""
+    result = get_object_or_404(LabResult.objects.select_related("analyte", "patient"), pk=pk,
+                               patient=patient)
+    urls = Urls(patient, clinician)
+    now = timezone.now()
+    if not services.can_delete_result(result, request.user, now=now):
+        messages.info(request, "After 24 hours only your clinic can remove a result. "
+                               "Ask them if this one is wrong.")
+        return redirect(urls.analyte(result.analyte.key))
+    if request.method == "POST":
+        services.result_delete(result=result, by=request.user, now=now)
+        day = f"{result.sampled_on.day} {result.sampled_on:%b %Y}"
+        messages.success(request, f"The {result.analyte.short_name} result of {day} was removed.")
+        return redirect(urls.analyte(result.analyte.key))
+    return render(request, "labs/result_delete.html", {
+        "patient": patient, "result": result, "cancel_url": urls.analyte(result.analyte.key),
+    })
+
+
 # --- Patient pages -----------------------------------------------------------------------------
 
 @patient_required
@@ -188,6 +211,12 @@ def add_result(request: HttpRequest, key: str) -> HttpResponse:
 @patient_required
 def analyte(request: HttpRequest, key: str) -> HttpResponse:
     return _analyte(request, own_patient_profile(request.user), key, False)
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def result_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _result_delete(request, own_patient_profile(request.user), pk, False)
 
 
 # --- Clinician pages ---------------------------------------------------------------------------
@@ -213,6 +242,13 @@ def patient_add_result(request: HttpRequest, patient_id: int, key: str) -> HttpR
 def patient_analyte(request: HttpRequest, patient_id: int, key: str) -> HttpResponse:
     patient = access_patient(request.user, patient_id, action="labs.view")
     return _analyte(request, patient, key, True)
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def patient_result_delete(request: HttpRequest, patient_id: int, pk: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, action="labs.result_delete")
+    return _result_delete(request, patient, pk, True)
 
 
 @clinician_required
