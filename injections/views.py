@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +23,7 @@ from b12care.accounts.access import (
 )
 from b12care.accounts.models import PatientProfile, Role
 from b12care.alerts.hooks import has_urgent
+from b12care.core.forms import add_service_errors
 
 from . import scheduling, selectors, services
 from .forms import (
@@ -40,22 +41,8 @@ from .sections import body_map_sites
 PAGE_SIZE = 20
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
-def _guidance_or(default_url: str) -> str:
-    """The urgent-guidance page (alerts app); falls back while it does not exist yet."""
-    try:
-        return reverse("alerts:guidance")
-    except NoReverseMatch:
-        return default_url
 
 
 # --- Patient pages ----------------------------------------------------------------------------
@@ -112,10 +99,10 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
                 form_token=form.cleaned_data.get("form_token") or None, **form.service_values(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if has_urgent(recorded.findings):
-                return redirect(_guidance_or(done_url))
+                return redirect("alerts:guidance")
             for warning in recorded.warnings:
                 messages.warning(request, warning)
             if recorded.created:
@@ -157,7 +144,7 @@ def supply(request: HttpRequest) -> HttpResponse:
             services.supply_set(patient=patient, ampoules=form.cleaned_data["ampoules_on_hand"],
                                 by=request.user, now=now)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Your ampoule count is saved.")
             return redirect("injections:overview")
@@ -212,10 +199,10 @@ def injection_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if isinstance(exc, PermissionDenied):
                 messages.error(request, str(exc))
                 return redirect(back)
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if has_urgent(recorded.findings):
-                return redirect(_guidance_or(back))
+                return redirect("alerts:guidance")
             for warning in recorded.warnings:
                 messages.warning(request, warning)
             messages.success(request, "The entry is updated. Earlier versions are kept.")
@@ -291,7 +278,7 @@ def regimen_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                     time_of_day=data["time_of_day"], created_by=request.user, now=now,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"{patient.display_name} now has the regimen "
                                           f"“{data['template'].name}”.")
@@ -301,7 +288,7 @@ def regimen_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         try:
             rows = services.preview(phases, patient=patient, now=now)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
     return render(request, "injections/regimen_new.html", {
         "patient": patient, "form": form, "preview": rows,
         "has_active": services.active_regimen(patient) is not None,
@@ -344,7 +331,7 @@ def phase_edit(request: HttpRequest, patient_id: int, phase_id: int | None = Non
                 else:
                     services.phase_add(regimen=regimen, by=request.user, now=now, **values)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "The phase is saved. Future doses follow the new "
                                           "schedule; doses already taken are unchanged.")
@@ -360,7 +347,7 @@ def phase_edit(request: HttpRequest, patient_id: int, phase_id: int | None = Non
                 rows = services.preview(phases, patient=patient, now=now,
                                         only=form.instance)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
     return render(request, "injections/phase_form.html", {
         "patient": patient, "form": form, "phase": phase, "preview": rows,
     })
@@ -378,7 +365,7 @@ def phase_end(request: HttpRequest, patient_id: int, phase_id: int) -> HttpRespo
             services.phase_end(phase=phase, end_date=form.cleaned_data["end_date"],
                                by=request.user, now=now)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"The {phase.get_kind_display().lower()} phase ended on "
                                       f"{form.cleaned_data['end_date']:%-d %b %Y}.")
@@ -414,7 +401,7 @@ def readiness(request: HttpRequest, patient_id: int) -> HttpResponse:
                     patient=patient, by=request.user, observed_on=data["observed_on"],
                     items={k: data[k] for k in form.Meta.fields[1:-1]}, notes=data["notes"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Saved.")
             return redirect("injections:readiness", patient_id=patient.pk)

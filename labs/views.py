@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +23,7 @@ from b12care.accounts.access import (
 )
 from b12care.accounts.models import PatientProfile
 from b12care.alerts.hooks import has_urgent
+from b12care.core.forms import add_service_errors
 
 from . import charts, selectors, services, units
 from .forms import PlannedLabForm, ResultForm
@@ -31,12 +32,6 @@ from .models import Analyte, LabResult, PlannedLab, PlanStatus
 PAGE_SIZE = 20
 
 
-def _guidance_or(default_url: str) -> str:
-    """The urgent-guidance page (alerts app); falls back while it does not exist yet."""
-    try:
-        return reverse("alerts:guidance")
-    except NoReverseMatch:
-        return default_url
 
 
 def _today(patient: PatientProfile) -> dt.date:
@@ -72,14 +67,6 @@ class Urls:
         return self._r("result_delete", pk)
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 # --- Shared page bodies ------------------------------------------------------------------------
@@ -121,11 +108,11 @@ def _add_result(request, patient: PatientProfile, key: str, clinician: bool) -> 
                 now=timezone.now(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             done = urls.analyte(analyte.key)
             if has_urgent(recorded.findings):
-                return redirect(_guidance_or(done))
+                return redirect("alerts:guidance")
             result = recorded.result
             text = f"{analyte.short_name} {result.entered_text} saved"
             if result.was_converted:
@@ -265,7 +252,7 @@ def plan_add(request: HttpRequest, patient_id: int) -> HttpResponse:
                 days_after=data["days_after"], note=data["note"], by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Test added to the monitoring plan.")
             return redirect("labs:patient_overview", patient.pk)
@@ -300,7 +287,7 @@ def plan_edit(request: HttpRequest, patient_id: int, pk: int) -> HttpResponse:
                 note=data["note"], by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Planned test updated.")
             return redirect("labs:patient_overview", patient.pk)

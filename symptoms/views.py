@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -30,12 +30,6 @@ from .forms import CheckInForm
 PAGE_SIZE = 15
 
 
-def _guidance_or(default_url: str) -> str:
-    """The urgent-guidance page (alerts app); falls back while it does not exist yet."""
-    try:
-        return reverse("alerts:guidance")
-    except NoReverseMatch:
-        return default_url
 
 
 def trend_charts(patient: PatientProfile, *, today: dt.date,
@@ -88,7 +82,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
         else:
             done = reverse("symptoms:trends")
             if has_urgent(saved.findings):
-                return redirect(_guidance_or(done))
+                return redirect("alerts:guidance")
             messages.success(request, "Today's diary is saved." if saved.created
                              else "Today's diary is updated.")
             return redirect(done)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from b12care.accounts.access import access_patient, clinician_required
 from b12care.accounts.forms import InvitePatientForm
 from b12care.accounts.services import PatientDetails, patient_invite
+from b12care.core.forms import add_service_errors
 from b12care.core.sections import review_sections
 
 from . import triage
@@ -87,9 +88,7 @@ def patient_invite_view(request: HttpRequest) -> HttpResponse:
                 invited_by=request.user, details=PatientDetails(**form.cleaned_data)
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
