@@ -51,6 +51,10 @@ app.conf.update(
         # doses whose window closed as missed (idempotent, so two beats are harmless).
         "injections-roll-planned-doses": {"task": "injections.roll_planned_doses",
                                           "schedule": 3600.0},
+        # clinic: reconcile the triage read model (services keep it current; this is the
+        # safety net for writes that bypass them).
+        "clinic-refresh-triage-states": {"task": "b12care.clinic.tasks.refresh_triage_states",
+                                         "schedule": 300.0},
     },
 )
 app.autodiscover_tasks()

@@ -16,6 +16,7 @@ from django.db.models import F, Max
 
 from b12care.accounts.models import PatientProfile, Role, User
 from b12care.alerts import hooks
+from b12care.clinic.state import refresh_at_end, refresh_triage_state
 from labs import monitoring
 
 from . import scheduling
@@ -87,6 +88,7 @@ def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Re
     )
     if regimen is None:
         result.removed = future_open.delete()[0]
+        refresh_triage_state([patient.pk], now=now)
         return result
     # Doses of ended regimens are not due any more.
     result.removed += future_open.exclude(regimen=regimen).delete()[0]
@@ -135,21 +137,27 @@ def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Re
         taken_instants.add(slot.due_at)
     PlannedDose.objects.bulk_create(new)
     result.created = len(new)
-    result.missed = mark_missed(patient, now=now)
+    result.missed = mark_missed(patient, now=now, refresh=False)
+    refresh_triage_state([patient.pk], now=now)
     return result
 
 
-def mark_missed(patient: PatientProfile, *, now: dt.datetime) -> int:
-    """Open doses whose matching window has closed without an injection become missed."""
+@transaction.atomic(savepoint=False)
+def mark_missed(patient: PatientProfile, *, now: dt.datetime, refresh: bool = True) -> int:
+    """Open doses whose matching window has closed without an injection become missed.
+    ``refresh=False`` only for a caller that refreshes the triage state itself."""
     overdue = PlannedDose.objects.filter(
         patient=patient, status=DoseStatus.OPEN, due_at__lt=now - scheduling.MIN_MATCH_WINDOW
     ).only("pk", "due_at", "window")
     ids = [d.pk for d in overdue if d.due_at + d.window < now]
     if not ids:
         return 0
-    return PlannedDose.objects.filter(pk__in=ids, status=DoseStatus.OPEN).update(
+    missed = PlannedDose.objects.filter(pk__in=ids, status=DoseStatus.OPEN).update(
         status=DoseStatus.MISSED
     )
+    if refresh:
+        refresh_triage_state([patient.pk], now=now)
+    return missed
 
 
 def template_phase_values(template_phase: TemplatePhase, *, start_date: dt.date | None,
@@ -211,6 +219,12 @@ def regimen_create_from_template(
 ) -> Regimen:
     """Give ``patient`` a new active regimen copied from ``template``; an existing active
     regimen ends (its future untaken doses go). Starts the default lab monitoring plan."""
+    with refresh_at_end():  # one triage refresh, after every write (b12care.clinic.state)
+        return _regimen_create(patient=patient, template=template, start_date=start_date,
+                               time_of_day=time_of_day, created_by=created_by, now=now)
+
+
+def _regimen_create(*, patient, template, start_date, time_of_day, created_by, now) -> Regimen:
     phases = template_phases(template, start_date=start_date, time_of_day=time_of_day)
     if not phases:
         raise ValidationError("This template has no phases.")
@@ -242,6 +256,7 @@ def regimen_end(*, regimen: Regimen, by: User, now: dt.datetime) -> Regimen:
     regimen.ended_at = now
     regimen.save(update_fields=["status", "ended_at", "updated_at"])
     PlannedDose.objects.filter(regimen=regimen, status=DoseStatus.OPEN, due_at__gt=now).delete()
+    refresh_triage_state([regimen.patient_id], now=now)
     return regimen
 
 
@@ -506,6 +521,7 @@ def injection_delete(*, injection: Injection, by: User, now: dt.datetime) -> Non
         raise PermissionDenied("Entries older than 24 hours can only be deleted by your clinic.")
     _release(injection, now=now)
     injection.delete()
+    refresh_triage_state([injection.patient_id], now=now)
 
 
 # --- Site rotation ----------------------------------------------------------------------------

@@ -96,6 +96,8 @@ def create_default_plan(
     cancelled (the new plan replaces them; tests a clinician added by hand stay). Results
     already entered inside a window fulfil their item at once. Returns the planned labs of
     this start date."""
+    from b12care.clinic.state import refresh_triage_state
+
     from .models import Analyte, PlannedLab, PlanStatus
     from .services import fulfil_from_existing_results
 
@@ -125,5 +127,6 @@ def create_default_plan(
     # ignore_conflicts: two concurrent starts for the same day cannot create duplicates.
     PlannedLab.objects.bulk_create(rows, ignore_conflicts=True)
     fulfil_from_existing_results(patient=patient)
+    refresh_triage_state([patient.pk])
     return list(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)
                 .exclude(plan_key="").select_related("analyte"))

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from b12care.accounts.models import PatientProfile, Role, User
 from b12care.alerts import hooks
+from b12care.clinic.state import refresh_triage_state
 
 from . import monitoring, units
 from .models import Analyte, LabResult, PlannedLab, PlanStatus, Source
@@ -141,6 +142,7 @@ def result_delete(*, result: LabResult, by: User, now: dt.datetime) -> None:
     )
     result.delete()
     fulfil_from_existing_results(patient=patient)
+    refresh_triage_state([patient.pk], now=now)
 
 
 # --- Plan edits (clinicians) -------------------------------------------------------------------
@@ -162,6 +164,7 @@ def planned_lab_add(*, patient: PatientProfile, analyte: Analyte, label: str, du
     row.full_clean()
     row.save()
     fulfil_from_existing_results(patient=patient)
+    refresh_triage_state([patient.pk])
     row.refresh_from_db()
     return row
 
@@ -179,6 +182,7 @@ def planned_lab_update(*, planned: PlannedLab, label: str, due_date: dt.date,
     planned.full_clean()
     planned.save()
     fulfil_from_existing_results(patient=planned.patient)
+    refresh_triage_state([planned.patient_id])
     planned.refresh_from_db()
     return planned
 
@@ -190,4 +194,5 @@ def planned_lab_cancel(*, planned: PlannedLab, by: User, reason: str = "") -> Pl
         planned.status = PlanStatus.CANCELLED
         planned.note = (reason or "Removed from the plan by the clinician.").strip()[:200]
         planned.save(update_fields=["status", "note", "updated_at"])
+        refresh_triage_state([planned.patient_id])
     return planned

@@ -15,7 +15,9 @@ from b12care.accounts.models import PatientProfile
 
 def patient_data_saved(patient: PatientProfile, *, now: dt.datetime, source: str) -> list:
     """Run the red-flag rules for ``patient``; return the findings (objects with ``.severity``).
-    ``source`` says what was saved: "injection", "symptoms" or "labs"."""
+    ``source`` says what was saved: "injection", "symptoms" or "labs". Recording the findings
+    also refreshes the patient's triage state (b12care.clinic.state) after the rules, in the
+    caller's transaction, so call this after the data write."""
     from .services import evaluate_patient
 
     return evaluate_patient(patient, now=now)

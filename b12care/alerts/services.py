@@ -17,6 +17,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from b12care.accounts.models import CareTeamMembership, PatientProfile, User
+from b12care.clinic.state import refresh_triage_state
 
 from . import rules as rules_module
 from .models import (
@@ -270,6 +271,9 @@ def record_findings(
         alerts.append(active)
     if created_any:
         kick_relay_on_commit()
+    # The triage read model, in this transaction (also covers the data write that ran the
+    # rules: patient_data_saved -> evaluate_patient -> here).
+    refresh_triage_state([patient.pk], now=now)
     return alerts
 
 
@@ -300,6 +304,7 @@ def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "
     if updated != 1:
         raise ValidationError("This alert was already acknowledged or resolved.")
     alert.refresh_from_db()
+    refresh_triage_state([alert.patient_id], now=now)
     return alert
 
 
@@ -318,6 +323,7 @@ def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str) -> Ale
         values.update(acknowledged_at=now, acknowledged_by=by)
     Alert.objects.filter(pk=alert.pk).update(**values)
     alert.refresh_from_db()
+    refresh_triage_state([alert.patient_id], now=now)
     return alert
 
 

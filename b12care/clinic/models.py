@@ -24,3 +24,25 @@ class ClinicianNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.patient} by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TriageState(models.Model):
+    """The triage dashboard's read model: one narrow row per patient with the facts that rank
+    them (b12care/clinic/state.py keeps it current in the same transaction as every write that
+    changes those facts; a periodic reconcile is the safety net). Time passing needs no write:
+    the dashboard compares the stored deadlines with ``now`` in SQL."""
+
+    patient = models.OneToOneField(PatientProfile, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="triage_state")
+    urgent_open = models.PositiveIntegerField(default=0, help_text="Open urgent alerts.")
+    review_open = models.PositiveIntegerField(default=0, help_text="Open review alerts.")
+    next_dose_deadline = models.DateTimeField(
+        null=True, blank=True, help_text="Earliest due time + grace of an open planned dose.")
+    last_missed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Latest due time of a missed planned dose.")
+    lab_overdue_from = models.DateField(
+        null=True, blank=True, help_text="Day after the earliest open planned lab's window ends.")
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Triage state of {self.patient_id}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
@@ -26,6 +27,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
@@ -39,6 +41,8 @@ from injections.models import DoseStatus, Injection, PlannedDose, RegimenStatus
 from injections.selectors import phase_label
 from labs.models import LabResult, PlannedLab, PlanStatus
 from symptoms.models import SymptomScore
+
+from .state import refresh_triage_state
 
 URGENT, REVIEW, OVERDUE_DOSE, OVERDUE_LAB, OTHER = range(5)
 GROUP_TITLES = {
@@ -67,8 +71,47 @@ def _due_deadline() -> ExpressionWrapper:
     return ExpressionWrapper(F("due_at") + F("grace"), output_field=DateTimeField())
 
 
+def _active_phase_kind() -> Subquery:
+    return Subquery(PlannedDose.objects.filter(
+        patient=OuterRef("pk"), regimen__status=RegimenStatus.ACTIVE, status=DoseStatus.OPEN
+    ).order_by("due_at").values("phase__kind")[:1])
+
+
 def triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]:
-    """The user's patients, annotated with ``triage_rank`` (0 = urgent … 4 = everyone else)."""
+    """The user's patients, annotated with ``triage_rank`` (0 = urgent … 4 = everyone else),
+    read from the ``TriageState`` read model (one LEFT JOIN; a patient without a row yet ranks
+    as everyone else until ``dashboard`` fills it). The stored deadlines are compared with
+    ``now`` here, so time passing moves patients between groups without any write; the
+    definitions match ``live_triage_queryset`` exactly."""
+    state = "triage_state__"
+    missed_since = now - dt.timedelta(days=MISSED_RECENT_DAYS)
+    overdue_dose = (Q(**{f"{state}next_dose_deadline__lt": now})
+                    | Q(**{f"{state}last_missed_at__gte": missed_since,
+                           f"{state}last_missed_at__lt": now}))
+    overdue_lab = Q(**{f"{state}lab_overdue_from__lte": now.date()})
+    return visible_patients(user).annotate(
+        has_overdue_dose=_flag(overdue_dose),
+        has_overdue_lab=_flag(overdue_lab),
+        triage_rank=Case(
+            When(Q(**{f"{state}urgent_open__gt": 0}), then=Value(URGENT)),
+            When(Q(**{f"{state}review_open__gt": 0}), then=Value(REVIEW)),
+            When(overdue_dose, then=Value(OVERDUE_DOSE)),
+            When(overdue_lab, then=Value(OVERDUE_LAB)),
+            default=Value(OTHER),
+            output_field=IntegerField(),
+        ),
+    ).alias(current_phase_kind=_active_phase_kind())
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False),
+                output_field=BooleanField())
+
+
+def live_triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]:
+    """The reference definition of the ranking, straight from the clinical tables (four EXISTS
+    probes per patient). The dashboard reads the same ranking from ``TriageState``
+    (``triage_queryset``); tests keep the two equal."""
     alerts = Alert.objects.filter(patient=OuterRef("pk"), status=AlertStatus.OPEN)
     # due_at < now is implied by the deadline test (grace >= 0) and lets the partial index
     # planned_dose_patient_untaken answer with one short range scan per patient.
@@ -80,9 +123,6 @@ def triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]
     overdue_labs = PlannedLab.objects.filter(
         patient=OuterRef("pk"), status=PlanStatus.OPEN, window_end__lt=now.date()
     )
-    active_phase_kind = PlannedDose.objects.filter(
-        patient=OuterRef("pk"), regimen__status=RegimenStatus.ACTIVE, status=DoseStatus.OPEN
-    ).order_by("due_at").values("phase__kind")[:1]
     return visible_patients(user).annotate(
         has_urgent=Exists(alerts.filter(severity=Severity.URGENT)),
         has_review=Exists(alerts.filter(severity=Severity.REVIEW)),
@@ -96,7 +136,7 @@ def triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]
             default=Value(OTHER),
             output_field=IntegerField(),
         ),
-    ).alias(current_phase_kind=active_phase_kind)
+    ).alias(current_phase_kind=_active_phase_kind())
 
 
 def filter_queryset(qs: QuerySet[PatientProfile], *, query: str = "", group: str = "",
@@ -280,6 +320,14 @@ def dashboard(user: User, *, now: dt.datetime, query: str = "", group: str = "",
               phase: str = "", sort: str = "triage", page_number: str | int | None = 1
               ) -> Dashboard:
     base = triage_queryset(user, now=now)
+    counts = _group_counts(base)
+    if counts.pop(None, 0):
+        # Patients without a read-model row yet (just invited, or a database filled before the
+        # read model existed): compute their rows now rather than show them as "everyone else".
+        refresh_triage_state(base.filter(triage_state__isnull=True).values_list("pk", flat=True),
+                             now=now)
+        counts = _group_counts(base)
+        counts.pop(None, 0)
     qs = filter_queryset(base, query=query, group=group, phase=phase)
     qs = qs.order_by(*SORTS.get(sort, SORTS["triage"]))
     page = Paginator(qs, PAGE_SIZE).get_page(page_number)
@@ -293,8 +341,18 @@ def dashboard(user: User, *, now: dt.datetime, query: str = "", group: str = "",
             groups[-1][1].append(row)
     else:
         groups = [("", rows)]
-    counts = dict(
-        base.values_list("triage_rank").annotate(n=Count("pk")).values_list("triage_rank", "n")
-    )
     return Dashboard(page=page, rows=rows, groups=groups,
                      counts={key: counts.get(rank, 0) for key, rank in GROUP_KEYS.items()})
+
+
+def _group_counts(base: QuerySet[PatientProfile]) -> dict[int | None, int]:
+    """Patients per triage group in one query; key None counts patients with no state row."""
+    counts: dict[int | None, int] = {}
+    rows = base.values_list("triage_rank").annotate(
+        n=Count("pk"), missing=Count("pk", filter=Q(triage_state__isnull=True))
+    ).values_list("triage_rank", "n", "missing")
+    for rank, n, missing in rows:
+        counts[rank] = counts.get(rank, 0) + n
+        if missing:
+            counts[None] = counts.get(None, 0) + missing
+    return counts
