@@ -3,6 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from b12care.clinic.state import RefreshTriageStateAdminMixin
+
 from .models import (
     Injection,
     Phase,
@@ -37,7 +39,7 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Regimen)
-class RegimenAdmin(SimpleHistoryAdmin):
+class RegimenAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
     list_display = ("patient", "name", "status", "start_date")
     list_filter = ("status",)
     raw_id_fields = ("patient", "created_by")
@@ -45,7 +47,7 @@ class RegimenAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PlannedDose)
-class PlannedDoseAdmin(admin.ModelAdmin):
+class PlannedDoseAdmin(RefreshTriageStateAdminMixin, admin.ModelAdmin):
     list_display = ("patient", "due_at", "sequence", "status")
     list_filter = ("status",)
     raw_id_fields = ("patient", "regimen", "phase", "injection")
@@ -53,7 +55,7 @@ class PlannedDoseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Injection)
-class InjectionAdmin(SimpleHistoryAdmin):
+class InjectionAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
     list_display = ("patient", "taken_at", "site", "administered_by", "pain")
     list_filter = ("site", "administered_by", "breathing_difficulty", "face_throat_swelling")
     raw_id_fields = ("patient", "recorded_by")

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from b12care.clinic.state import RefreshTriageStateAdminMixin
+
 from .models import Analyte, AnalyteUnit, LabResult, PlannedLab
 
 
@@ -21,7 +23,7 @@ class AnalyteAdmin(admin.ModelAdmin):
 
 
 @admin.register(LabResult)
-class LabResultAdmin(SimpleHistoryAdmin):
+class LabResultAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
     list_display = ("patient", "analyte", "sampled_on", "value", "flag", "source")
     list_filter = ("analyte", "flag", "source")
     list_select_related = ("patient__user", "analyte")
@@ -30,7 +32,7 @@ class LabResultAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PlannedLab)
-class PlannedLabAdmin(SimpleHistoryAdmin):
+class PlannedLabAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
     list_display = ("patient", "label", "due_date", "status")
     list_filter = ("status", "analyte")
     list_select_related = ("patient__user", "analyte")

@@ -19,13 +19,23 @@ class AlertRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
+    """Read-only: an alert's lifecycle (acknowledge, resolve: who, when, note) happens on the
+    patient's review page through the alerts services, never by editing a row."""
+
     list_display = ["patient", "rule", "severity", "status", "first_seen_at", "last_seen_at",
                     "occurrences"]
     list_filter = ["severity", "status", "rule"]
     list_select_related = ["patient__user", "rule"]
-    readonly_fields = ["patient", "rule", "severity", "dedup_key", "first_seen_at",
-                       "last_seen_at", "occurrences", "acknowledged_at", "acknowledged_by",
-                       "resolved_at", "resolved_by"]
+    readonly_fields = ["patient", "rule", "severity", "dedup_key", "status", "note",
+                       "first_seen_at", "last_seen_at", "occurrences", "acknowledged_at",
+                       "acknowledged_by", "resolved_at", "resolved_by"]
+    search_fields = ["patient__user__email", "patient__user__last_name", "dedup_key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Notification)

@@ -139,3 +139,23 @@ def refresh_all(*, batch_size: int = 500, now: dt.datetime | None = None) -> int
             return written
         written += refresh_triage_state(batch, now=now)
         last_pk = batch[-1]
+
+
+class RefreshTriageStateAdminMixin:
+    """For ModelAdmins of rows that feed the triage state (alerts, doses, labs, injections,
+    regimens): an admin's edit or delete refreshes that patient's row in the same transaction,
+    instead of waiting for the 5-minute reconcile."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_triage_state([obj.patient_id])
+
+    def delete_model(self, request, obj):
+        patient_id = obj.patient_id
+        super().delete_model(request, obj)
+        refresh_triage_state([patient_id])
+
+    def delete_queryset(self, request, queryset):
+        patient_ids = set(queryset.values_list("patient_id", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_triage_state(patient_ids)

@@ -249,3 +249,29 @@ def test_a_new_regimen_replacing_the_old_one_refreshes_the_state_once_after_all_
     assert len(upserts) == 1
     assert rank(clinician, patient) == live_rank(clinician, patient)
     assert rank(clinician, patient, NOW + 3 * DAY) == triage.OVERDUE_DOSE
+
+
+@time_machine.travel(NOW, tick=False)
+def test_deleting_an_overdue_planned_lab_in_the_admin_updates_the_ranking_at_once(
+    client, admin_user, clinician
+):
+    patient = on_team(clinician, "Ada")
+    planned = planned_lab_add(patient=patient, analyte=Analyte.objects.get(key="b12"), label="",
+                              by=clinician, due_date=NOW.date() - 10 * DAY, days_before=3,
+                              days_after=2)
+    assert rank(clinician, patient) == triage.OVERDUE_LAB
+    client.force_login(admin_user)
+    client.post(f"/admin/labs/plannedlab/{planned.pk}/delete/", {"post": "yes"})
+    assert not PlannedLab.objects.filter(pk=planned.pk).exists()
+    assert TriageState.objects.get(patient=patient).lab_overdue_from is None
+    assert rank(clinician, patient) == triage.OTHER
+
+
+def test_alerts_cannot_be_changed_or_deleted_in_the_admin(client, admin_user, clinician):
+    patient = on_team(clinician, "Al")
+    [alert] = record_findings(patient, [finding("urgent", "numb")], now=NOW)
+    client.force_login(admin_user)
+    client.post(f"/admin/alerts/alert/{alert.pk}/change/", {"status": "resolved", "note": "x"})
+    client.post(f"/admin/alerts/alert/{alert.pk}/delete/", {"post": "yes"})
+    alert.refresh_from_db()
+    assert alert.status == "open"
