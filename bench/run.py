@@ -112,11 +112,11 @@ def main() -> None:
         for target in targets:
             url = base + target["path"]
             # warm-up: caches, persistent DB connections in every worker
-            wrk.run(url, cookie=target["cookie"], seconds=2, connections=CONNECTIONS,
-                    post_body=target.get("post_body"), headers=target.get("headers"))
-            result = wrk.run(url, cookie=target["cookie"], seconds=SECONDS,
-                             connections=CONNECTIONS, post_body=target.get("post_body"),
-                             headers=target.get("headers"))
+            options = {"cookie": target["cookie"], "connections": CONNECTIONS,
+                       "post_body": target.get("post_body"), "headers": target.get("headers"),
+                       "cookies": target.get("cookies")}
+            wrk.run(url, seconds=2, **options)
+            result = wrk.run(url, seconds=SECONDS, **options)
             results.append((target["name"], result))
     finally:
         server.terminate()

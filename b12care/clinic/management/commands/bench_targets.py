@@ -4,6 +4,7 @@ Sessions are created directly in the session store for the bench clinician and b
 POSTs carry a CSRF cookie and the matching X-CSRFToken header, as a browser's form would.
 """
 
+import datetime as dt
 import json
 import secrets
 
@@ -35,7 +36,9 @@ class Command(BaseCommand):
         csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked CSRF secret format
         as_clinician = session_cookie(clinician, csrf)
         as_patient = session_cookie(patient_user, csrf)
-        taken_at = timezone.localtime(timezone.now(), patient.tz).strftime("%Y-%m-%dT%H:%M")
+        # A wall time 26 h ago in UTC is in the past in every patient's zone (UTC-12..UTC+14),
+        # so every rotated patient's POST is a valid, new injection.
+        taken_at = (timezone.now() - dt.timedelta(hours=26)).strftime("%Y-%m-%dT%H:%M")
         log_body = (f"taken_at={taken_at}&site=left_deltoid&administered_by=nurse"
                     "&product=hydroxocobalamin&dose=1&unit=mg&lot_number=&expiry_date=&pain=1"
                     "&notes=&form_token=__TOKEN__")
@@ -43,7 +46,11 @@ class Command(BaseCommand):
             {"name": "baseline", "path": "/bench/baseline/", "cookie": as_clinician},
             {"name": "patient_home", "path": "/me/", "cookie": as_patient},
             {"name": "log_injection", "path": "/injections/log/", "cookie": as_patient,
-             "post_body": log_body, "headers": {"X-CSRFToken": csrf}},
+             "post_body": log_body, "headers": {"X-CSRFToken": csrf},
+             # POSTs rotate over 50 bench patients: real patients do not log dozens of doses
+             # a second each, and one patient's POSTs would queue on that patient's row locks.
+             "cookies": [session_cookie(user, csrf) for user in User.objects.filter(
+                 email__startswith="bench.patient").order_by("pk")[:50]]},
             {"name": "dashboard", "path": "/clinic/", "cookie": as_clinician},
             {"name": "review", "path": f"/clinic/patients/{patient.pk}/",
              "cookie": as_clinician},
