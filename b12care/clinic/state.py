@@ -4,7 +4,7 @@ Each service that changes a patient's open alerts, planned doses or planned labs
 ``refresh_triage_state([patient.pk])`` at its end, inside its own transaction, so the dashboard
 never shows a state older than the data it was computed from. ``refresh_all`` (the periodic
 reconcile, ``manage.py refresh_triage_state``) is the safety net for writes that bypass the
-services (the admin site, bulk loads).
+services (bulk loads, raw SQL); the admin's edits refresh through ``RefreshTriageStateAdminMixin``.
 
 The stored facts do not depend on the clock: the dashboard compares them with ``now`` in SQL
 (``b12care.clinic.triage``), so a dose becoming overdue needs no write.
@@ -142,9 +142,9 @@ def refresh_all(*, batch_size: int = 500, now: dt.datetime | None = None) -> int
 
 
 class RefreshTriageStateAdminMixin:
-    """For ModelAdmins of rows that feed the triage state (alerts, doses, labs, injections,
-    regimens): an admin's edit or delete refreshes that patient's row in the same transaction,
-    instead of waiting for the 5-minute reconcile."""
+    """For ModelAdmins of rows that feed the triage state (doses, injections, regimens, lab
+    results, planned labs; alerts are read-only in the admin): an admin's edit or delete
+    refreshes that patient's row in the same transaction, not at the next reconcile."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
