@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.shortcuts import render
 
 from .models import AccessLog, CareTeamMembership, PatientProfile, Role, User
-from .services import care_team_add
+from .services import care_team_add, patient_timezone_changed
 
 
 class AssignClinicianForm(forms.Form):
@@ -78,12 +78,9 @@ class PatientProfileAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "timezone" in form.changed_data:
-            # Future untaken doses move to the same wall-clock time in the new zone.
             from django.utils import timezone
 
-            from injections.services import regenerate_planned_doses
-
-            regenerate_planned_doses(obj, now=timezone.now())
+            patient_timezone_changed(obj, now=timezone.now())
 
 
 @admin.register(AccessLog)

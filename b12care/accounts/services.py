@@ -105,3 +105,23 @@ def care_team_add(
         defaults={"added_by": added_by, "is_primary": primary},
     )
     return membership
+
+
+@transaction.atomic
+def patient_settings_update(*, patient: PatientProfile, values: dict, now) -> PatientProfile:
+    """Save a patient's own settings (reminders, time zone). When the time zone changes, future
+    untaken doses move to the same wall-clock time in the new zone; history is never rewritten."""
+    previous_zone = PatientProfile.objects.values_list("timezone", flat=True).get(pk=patient.pk)
+    for name, value in values.items():
+        setattr(patient, name, value)
+    patient.full_clean()
+    patient.save()
+    if patient.timezone != previous_zone:
+        patient_timezone_changed(patient, now=now)
+    return patient
+
+
+def patient_timezone_changed(patient: PatientProfile, *, now) -> None:
+    from injections.services import regenerate_planned_doses  # injections builds on accounts
+
+    regenerate_planned_doses(patient, now=now)

@@ -11,7 +11,7 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = PatientProfile
         fields = ["remind_in_app", "remind_by_email", "remind_by_sms", "phone", "reminder_time",
-                  "quiet_hours_start", "quiet_hours_end"]
+                  "quiet_hours_start", "quiet_hours_end", "timezone"]
         labels = {
             "remind_in_app": "In the app (messages page)",
             "remind_by_email": "By email",
@@ -19,6 +19,7 @@ class PreferencesForm(forms.ModelForm):
             "reminder_time": "Remind me at",
             "quiet_hours_start": "Quiet from",
             "quiet_hours_end": "Quiet until",
+            "timezone": "Your time zone",
         }
         help_texts = {
             "reminder_time": "Local time on the day a dose or test is due, e.g. 08:00.",
@@ -26,6 +27,8 @@ class PreferencesForm(forms.ModelForm):
                                  "Urgent messages to your care team are never held back.",
             "quiet_hours_end": "For example 22:00 to 07:00.",
             "phone": "Needed for text messages. Include the country code, e.g. +44 7700 900123.",
+            "timezone": "Doses and reminders follow this local time. Change it if you move; "
+                        "your next doses keep their time of day in the new zone.",
         }
         widgets = {
             "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -33,6 +36,15 @@ class PreferencesForm(forms.ModelForm):
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from b12care.accounts.forms import timezone_choices
+
+        self.fields["timezone"] = forms.ChoiceField(
+            choices=timezone_choices, label=self._meta.labels["timezone"],
+            help_text=self._meta.help_texts["timezone"],
+        )
 
     def clean(self):
         data = super().clean()

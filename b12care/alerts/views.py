@@ -20,6 +20,7 @@ from b12care.accounts.access import (
     own_patient_profile,
     patient_required,
 )
+from b12care.accounts.services import patient_settings_update
 
 from . import selectors, services
 from .forms import AlertNoteForm, PreferencesForm, SnoozeForm
@@ -105,8 +106,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     form = PreferencesForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your reminder settings are saved.")
+        patient_settings_update(
+            patient=patient, now=timezone.now(),
+            values={name: form.cleaned_data[name] for name in form.changed_data},
+        )
+        messages.success(request, "Your settings are saved.")
         return redirect("alerts:preferences")
     return render(request, "alerts/preferences.html", {"form": form, "patient": patient})
 

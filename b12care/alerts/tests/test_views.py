@@ -147,13 +147,45 @@ def test_a_patient_saves_reminder_time_quiet_hours_and_channels(patient_client, 
     response = patient_client.post(reverse("alerts:preferences"), {
         "remind_in_app": "on", "remind_by_sms": "on", "phone": "+447700900123",
         "reminder_time": "07:15", "quiet_hours_start": "22:00", "quiet_hours_end": "06:30",
+        "timezone": "Europe/London",
     }, follow=True)
-    assert "Your reminder settings are saved." in response.content.decode()
+    assert "Your settings are saved." in response.content.decode()
     patient.refresh_from_db()
     assert (patient.reminder_time, patient.quiet_hours_start, patient.quiet_hours_end) == (
         dt.time(7, 15), dt.time(22, 0), dt.time(6, 30))
     assert (patient.remind_in_app, patient.remind_by_email, patient.remind_by_sms) == (
         True, False, True)
+
+
+def test_a_patient_who_moves_changes_their_time_zone_and_doses_keep_their_local_time(
+    patient_client, patient, clinician
+):
+    from injections.models import DoseStatus, PlannedDose, ProtocolTemplate
+    from injections.protocols import HYDROXO_NO_NEURO
+    from injections.services import regimen_create_from_template
+
+    now = timezone.now()
+    regimen_create_from_template(
+        patient=patient, template=ProtocolTemplate.objects.get(slug=HYDROXO_NO_NEURO),
+        start_date=now.date() + dt.timedelta(days=2), time_of_day=dt.time(9),
+        created_by=clinician, now=now)
+    response = patient_client.post(reverse("alerts:preferences"), {
+        "remind_in_app": "on", "reminder_time": "08:00", "timezone": "Australia/Sydney",
+    })
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.timezone == "Australia/Sydney"
+    future = PlannedDose.objects.filter(patient=patient, status=DoseStatus.OPEN)
+    assert {d.due_at.astimezone(patient.tz).time() for d in future} == {dt.time(9)}
+
+
+def test_an_unknown_time_zone_is_refused_and_nothing_changes(patient_client, patient):
+    response = patient_client.post(reverse("alerts:preferences"), {
+        "remind_in_app": "on", "reminder_time": "08:00", "timezone": "Mars/Olympus",
+    })
+    assert "Select a valid choice" in response.content.decode()
+    patient.refresh_from_db()
+    assert patient.timezone == "Europe/London"
 
 
 def test_text_reminders_without_a_number_are_refused_with_a_clear_message(patient_client,
