@@ -88,6 +88,9 @@ def triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]
     overdue_dose = (Q(**{f"{state}next_dose_deadline__lt": now})
                     | Q(**{f"{state}last_missed_at__gte": missed_since,
                            f"{state}last_missed_at__lt": now}))
+    # A planned lab is a calendar day, compared here with the UTC day: near midnight a patient far
+    # from UTC joins "overdue labs" up to half a day early or late. Doses, which are instants,
+    # are exact. (A per-patient local day in SQL would need zone arithmetic SQLite lacks.)
     overdue_lab = Q(**{f"{state}lab_overdue_from__lte": now.date()})
     return visible_patients(user).annotate(
         has_overdue_dose=_flag(overdue_dose),
