@@ -107,6 +107,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached page fragments are keyed by patient ids and
+    data versions, which a rolled-back test database hands out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_in_transactional_tests(request):
     """Transactional tests (live server, real workers) run on a database that an earlier
     transactional test may have flushed: give them the migrations' reference rows back."""

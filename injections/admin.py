@@ -63,11 +63,11 @@ class InjectionAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(SuitabilityAssessment, TrainingRecord)
-class ReadinessAdmin(SimpleHistoryAdmin):
+class ReadinessAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
     raw_id_fields = ("patient",)
 
 
 @admin.register(Supply)
-class SupplyAdmin(admin.ModelAdmin):
+class SupplyAdmin(RefreshTriageStateAdminMixin, admin.ModelAdmin):
     list_display = ("patient", "ampoules_on_hand", "counted_at")
     raw_id_fields = ("patient", "updated_by")

@@ -16,7 +16,7 @@ from django.db.models import F, Max
 
 from b12care.accounts.models import PatientProfile, Role, User
 from b12care.alerts import hooks
-from b12care.clinic.state import refresh_at_end, refresh_triage_state
+from b12care.clinic.state import bump_versions, refresh_at_end, refresh_triage_state
 from labs import monitoring
 
 from . import scheduling
@@ -346,6 +346,7 @@ def assessment_record(*, patient: PatientProfile, by: User, assessed_on: dt.date
                                        notes=notes, **checked)
     assessment.full_clean()
     assessment.save()
+    bump_versions([patient.pk])  # readiness shows on the patient's pages
     return assessment
 
 
@@ -357,6 +358,7 @@ def training_record(*, patient: PatientProfile, by: User, observed_on: dt.date,
                             **{k: bool(items.get(k)) for k in TrainingRecord.ITEMS})
     record.full_clean()
     record.save()
+    bump_versions([patient.pk])
     return record
 
 
@@ -387,7 +389,8 @@ def _check_injection(injection: Injection, *, now: dt.datetime) -> None:
                 "Self-injection is not set up yet: " + " ".join(readiness.reasons)
                 + f" Ask {readiness.contact}."
             )})
-    injection.full_clean(exclude=["form_token"])
+    # patient and recorded_by come from the caller's checked objects: no existence queries
+    injection.full_clean(exclude=["form_token", "patient", "recorded_by"])
 
 
 def _warnings(injection: Injection, *, now: dt.datetime) -> list[str]:
@@ -571,4 +574,5 @@ def supply_set(*, patient: PatientProfile, ampoules: int, by: User, now: dt.date
     supply.updated_by = by
     supply.full_clean()
     supply.save()
+    bump_versions([patient.pk])
     return supply

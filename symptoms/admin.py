@@ -3,6 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from b12care.clinic.state import RefreshTriageStateAdminMixin
+
 from .models import CheckIn, Symptom, SymptomScore
 
 
@@ -23,7 +25,7 @@ class SymptomScoreInline(admin.TabularInline):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(SimpleHistoryAdmin):
+class CheckInAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
     list_display = ("patient", "local_date", "recorded_at")
     list_select_related = ("patient__user",)
     raw_id_fields = ("patient", "recorded_by")

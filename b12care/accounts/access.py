@@ -23,7 +23,8 @@ M = TypeVar("M", bound=Model)
 
 def visible_patients(user: User) -> QuerySet[PatientProfile]:
     """The patients ``user`` may see, as a lazy queryset (safe to use as a subquery)."""
-    profiles = PatientProfile.objects.select_related("user")
+    # triage_state: the data version that keys cached page fragments (core/fragments.py)
+    profiles = PatientProfile.objects.select_related("user", "triage_state")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return profiles.none()
     if user.role == Role.PATIENT:
@@ -57,7 +58,8 @@ def own_patient_profile(user: User) -> PatientProfile:
     if not getattr(user, "is_authenticated", False) or user.role != Role.PATIENT:
         raise Http404("Not a patient page.")
     try:
-        return PatientProfile.objects.select_related("user").get(user=user)
+        # triage_state: the data version that keys cached page fragments (core/fragments.py)
+        return PatientProfile.objects.select_related("user", "triage_state").get(user=user)
     except PatientProfile.DoesNotExist:
         raise Http404("No patient profile.") from None
 

@@ -4,6 +4,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.shortcuts import render
 
+from b12care.clinic.state import RefreshTriageStateAdminMixin
+
 from .models import AccessLog, CareTeamMembership, PatientProfile, Role, User
 from .services import care_team_add, patient_timezone_changed
 
@@ -17,7 +19,11 @@ class AssignClinicianForm(forms.Form):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RefreshTriageStateAdminMixin, DjangoUserAdmin):
+    def patient_ids_of(self, obj) -> list[int]:
+        """A patient's name and email show on their pages."""
+        return list(PatientProfile.objects.filter(user_id=obj.pk).values_list("pk", flat=True))
+
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_staff"]
@@ -43,7 +49,7 @@ class CareTeamInline(admin.TabularInline):
 
 
 @admin.register(PatientProfile)
-class PatientProfileAdmin(admin.ModelAdmin):
+class PatientProfileAdmin(RefreshTriageStateAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "timezone", "cause", "neurological_involvement", "created_at"]
     list_filter = ["cause", "neurological_involvement", "country", "timezone"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
@@ -74,6 +80,9 @@ class PatientProfileAdmin(admin.ModelAdmin):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "opts": self.model._meta,
         })
+
+    def patient_ids_of(self, obj) -> list[int]:
+        return [obj.pk]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

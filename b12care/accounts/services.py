@@ -118,6 +118,9 @@ def patient_settings_update(*, patient: PatientProfile, values: dict, now) -> Pa
     patient.save()
     if patient.timezone != previous_zone:
         patient_timezone_changed(patient, now=now)
+    from b12care.clinic.state import bump_versions  # clinic builds on accounts
+
+    bump_versions([patient.pk])  # the pages show the new settings at once
     return patient
 
 

@@ -2,10 +2,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ClinicianNote
+from .state import RefreshTriageStateAdminMixin
 
 
 @admin.register(ClinicianNote)
-class ClinicianNoteAdmin(SimpleHistoryAdmin):
+class ClinicianNoteAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
     list_display = ["patient", "author", "created_at"]
     list_filter = ["author"]
     search_fields = ["patient__user__email", "patient__user__last_name", "text"]

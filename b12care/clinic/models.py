@@ -43,6 +43,9 @@ class TriageState(models.Model):
     lab_overdue_from = models.DateField(
         null=True, blank=True, help_text="Day after the earliest open planned lab's window ends.")
     updated_at = models.DateTimeField()
+    version = models.PositiveBigIntegerField(
+        default=0, help_text="Raised by every write to this patient's data; page fragments are "
+        "cached under it (b12care/core/fragments.py).")
 
     def __str__(self) -> str:
         return f"Triage state of {self.patient_id}"

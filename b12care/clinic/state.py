@@ -6,6 +6,10 @@ never shows a state older than the data it was computed from. ``refresh_all`` (t
 reconcile, ``manage.py refresh_triage_state``) is the safety net for writes that bypass the
 services (bulk loads, raw SQL); the admin's edits refresh through ``RefreshTriageStateAdminMixin``.
 
+Every refresh also raises the row's ``version`` by one (``bump_versions`` does only that, for
+writes that change no triage fact): cached page fragments are keyed by it
+(b12care/core/fragments.py).
+
 The stored facts do not depend on the clock: the dashboard compares them with ``now`` in SQL
 (``b12care.clinic.triage``), so a dose becoming overdue needs no write.
 
@@ -24,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -98,19 +102,55 @@ def refresh_triage_state(patient_ids: Iterable[int], *, now: dt.datetime | None 
     list(PatientProfile.objects.select_for_update(no_key=True).filter(pk__in=ids)
          .order_by("pk").values_list("pk", flat=True))
     rows = [
-        TriageState(
-            patient_id=pk, urgent_open=urgent, review_open=review,
-            next_dose_deadline=deadline, last_missed_at=missed,
-            lab_overdue_from=None if lab_end is None else lab_end + dt.timedelta(days=1),
-            updated_at=now,
-        )
+        (pk, urgent, review, deadline, missed,
+         None if lab_end is None else lab_end + dt.timedelta(days=1), now)
         for pk, urgent, review, deadline, missed, lab_end in _facts(ids)
     ]
-    TriageState.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["patient"],
-        update_fields=[*FACT_FIELDS, "updated_at"],
-    )
+    _upsert(rows)
     return len(rows)
+
+
+def _upsert(rows: list[tuple]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE that also raises ``version`` by one, atomically in SQL
+    (PostgreSQL and SQLite share the syntax; bulk_create cannot express ``version + 1``)."""
+    if not rows:
+        return
+    meta = TriageState._meta
+    fields = [meta.get_field(name) for name in ("patient", *FACT_FIELDS, "updated_at")]
+    qn = connection.ops.quote_name
+    table, version = qn(meta.db_table), qn(meta.get_field("version").column)
+    columns = ", ".join(qn(f.column) for f in fields)
+    one_row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    updates = ", ".join(f"{qn(f.column)} = excluded.{qn(f.column)}" for f in fields[1:])
+    params = []
+    for row in rows:
+        params.extend(f.get_db_prep_save(value, connection)
+                      for f, value in zip(fields, row, strict=True))
+        params.append(1)
+    sql = (f"INSERT INTO {table} ({columns}, {version}) VALUES {', '.join([one_row] * len(rows))} "
+           f"ON CONFLICT ({qn(fields[0].column)}) DO UPDATE SET {updates}, "
+           f"{version} = {table}.{version} + 1")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def bump_versions(patient_ids: Iterable[int] | None) -> None:
+    """Mark these patients' data as changed (``None``: everyone's, after a catalogue edit) so
+    cached page fragments are not served again, for writes that do not change triage facts
+    (clinical notes, readiness, supply, profile). One atomic UPDATE; the writes that refresh
+    the triage state raise the version there already. Like a refresh, call it last in the
+    service's transaction (it locks the patient's triage row: lock order, see above)."""
+    rows = TriageState.objects.all()
+    if patient_ids is not None:
+        ids = {int(pk) for pk in patient_ids}
+        pending = _deferred.get()
+        if pending is not None:  # inside refresh_at_end(): its refresh raises the version
+            pending.update(ids)
+            return
+        if not ids:
+            return
+        rows = rows.filter(patient_id__in=ids)
+    rows.update(version=F("version") + 1)
 
 
 @contextmanager
@@ -142,20 +182,25 @@ def refresh_all(*, batch_size: int = 500, now: dt.datetime | None = None) -> int
 
 
 class RefreshTriageStateAdminMixin:
-    """For ModelAdmins of rows that feed the triage state (doses, injections, regimens, lab
-    results, planned labs; alerts are read-only in the admin): an admin's edit or delete
-    refreshes that patient's row in the same transaction, not at the next reconcile."""
+    """For ModelAdmins of rows a patient's pages show (doses, injections, regimens, lab
+    results, planned labs, check-ins, readiness, supply, notes, profiles; alerts are read-only
+    in the admin): an admin's edit or delete refreshes that patient's triage row, and so raises
+    the data version that keys cached page fragments, in the same transaction (after the
+    inlines are saved), not at the next reconcile. ``patient_ids_of`` says whose data a row is."""
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        refresh_triage_state([obj.patient_id])
+    def patient_ids_of(self, obj) -> list[int]:
+        return [obj.patient_id]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        refresh_triage_state(self.patient_ids_of(form.instance))
 
     def delete_model(self, request, obj):
-        patient_id = obj.patient_id
+        patient_ids = self.patient_ids_of(obj)
         super().delete_model(request, obj)
-        refresh_triage_state([patient_id])
+        refresh_triage_state(patient_ids)
 
     def delete_queryset(self, request, queryset):
-        patient_ids = set(queryset.values_list("patient_id", flat=True))
+        patient_ids = {pk for obj in queryset for pk in self.patient_ids_of(obj)}
         super().delete_queryset(request, queryset)
         refresh_triage_state(patient_ids)

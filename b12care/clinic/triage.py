@@ -313,9 +313,13 @@ def _labs(rows: dict[int, Row], ids: list[int]) -> None:
 
 @dataclass
 class Dashboard:
+    """One page of the dashboard. ``patients`` carry ``triage_rank``, ``has_overdue_dose`` and
+    ``has_overdue_lab`` from the ranking query; their rows' facts come from ``build_rows``
+    (the view caches each rendered row, b12care/clinic/views.py)."""
+
     page: Page
-    rows: list[Row]
-    groups: list[tuple[str, list[Row]]]
+    patients: list[PatientProfile]
+    groups: list[tuple[str, list[PatientProfile]]]
     counts: dict[str, int]
 
 
@@ -323,29 +327,60 @@ def dashboard(user: User, *, now: dt.datetime, query: str = "", group: str = "",
               phase: str = "", sort: str = "triage", page_number: str | int | None = 1
               ) -> Dashboard:
     base = triage_queryset(user, now=now)
-    counts = _group_counts(base)
-    if counts.pop(None, 0):
+    filtered = bool(query or group in GROUP_KEYS or phase in PHASES)
+    qs = filter_queryset(base, query=query, group=group, phase=phase)
+    qs = qs.order_by(*SORTS.get(sort, SORTS["triage"]))
+    # One query for the page, the total and (unfiltered) the group counts, as window
+    # aggregates over every patient of the clinician; filtered pages count groups apart.
+    counted = qs.annotate(n_total=Window(Count("pk")))
+    if not filtered:
+        counted = counted.annotate(
+            n_missing=Window(Count("pk", filter=Q(triage_state__isnull=True))),
+            **{f"n_{key}": Window(Count("pk", filter=Q(triage_rank=rank)))
+               for key, rank in GROUP_KEYS.items()},
+        )
+    number = _page_number(page_number)
+    patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
+    if not filtered and patients and patients[0].n_missing:
         # Patients without a read-model row yet (just invited, or a database filled before the
         # read model existed): compute their rows now rather than show them as "everyone else".
         refresh_triage_state(base.filter(triage_state__isnull=True).values_list("pk", flat=True),
                              now=now)
+        patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
+    if filtered or not patients:
         counts = _group_counts(base)
-        counts.pop(None, 0)
-    qs = filter_queryset(base, query=query, group=group, phase=phase)
-    qs = qs.order_by(*SORTS.get(sort, SORTS["triage"]))
-    page = Paginator(qs, PAGE_SIZE).get_page(page_number)
-    rows = build_rows(list(page.object_list), now=now)
-    groups: list[tuple[str, list[Row]]] = []
+        if counts.pop(None, 0):
+            refresh_triage_state(
+                base.filter(triage_state__isnull=True).values_list("pk", flat=True), now=now)
+            counts = _group_counts(base)
+            counts.pop(None, 0)
+        counts = {key: counts.get(rank, 0) for key, rank in GROUP_KEYS.items()}
+    else:
+        counts = {key: getattr(patients[0], f"n_{key}") for key in GROUP_KEYS}
+    paginator = Paginator(qs, PAGE_SIZE)
+    if patients:
+        paginator.count = patients[0].n_total  # known: no COUNT query
+        page = Page(patients, number, paginator)
+    else:  # an empty list, or a page number past the end: the paginator's own checks
+        page = paginator.get_page(page_number)
+        patients = list(page.object_list)
+    groups: list[tuple[str, list[PatientProfile]]] = []
     if sort in ("", "triage"):
-        for row in rows:
-            title = GROUP_TITLES[row.group]
+        for patient in patients:
+            title = GROUP_TITLES[patient.triage_rank]
             if not groups or groups[-1][0] != title:
                 groups.append((title, []))
-            groups[-1][1].append(row)
-    else:
-        groups = [("", rows)]
-    return Dashboard(page=page, rows=rows, groups=groups,
-                     counts={key: counts.get(rank, 0) for key, rank in GROUP_KEYS.items()})
+            groups[-1][1].append(patient)
+    elif patients:
+        groups = [("", patients)]
+    return Dashboard(page=page, patients=patients, groups=groups, counts=counts)
+
+
+def _page_number(value: str | int | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _group_counts(base: QuerySet[PatientProfile]) -> dict[int | None, int]:

@@ -8,15 +8,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from b12care.accounts.access import access_patient, clinician_required
 from b12care.accounts.forms import InvitePatientForm
 from b12care.accounts.services import PatientDetails, patient_invite
+from b12care.core import fragments
 from b12care.core.forms import add_service_errors
-from b12care.core.sections import review_sections
+from b12care.core.sections import page_sections
 
 from . import triage
 from .forms import NoteForm
@@ -33,14 +36,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "phase": request.GET.get("phase", ""),
         "sort": request.GET.get("sort", "triage"),
     }
-    board = triage.dashboard(request.user, now=timezone.now(),
-                             page_number=request.GET.get("page"), **params)
+    now = timezone.now()
+    board = triage.dashboard(request.user, now=now, page_number=request.GET.get("page"),
+                             **params)
+    rows = _triage_rows(board.patients, now=now)
     names = {"query": "q", "group": "group", "phase": "phase", "sort": "sort"}
     querystring = urlencode({names[k]: v for k, v in params.items() if v and v != "triage"})
     return render(request, "clinic/dashboard.html", {
         "board": board, "page": board.page, "params": params, "querystring": querystring,
+        "groups": [(title, [rows[p.pk] for p in patients]) for title, patients in board.groups],
         "group_titles": triage.GROUP_TITLES, "group_keys": triage.GROUP_KEYS,
     })
+
+
+def _triage_rows(patients, *, now) -> dict[int, str]:
+    """Each patient's dashboard row as HTML, cached under the patient's data version and the
+    live ranking flags (so a row never disagrees with the group it is listed under); the facts
+    of the rows not in the cache are fetched together (``triage.build_rows``)."""
+    by_key = {f"{p.pk}-{p.triage_rank}{p.has_overdue_dose:d}{p.has_overdue_lab:d}": p
+              for p in patients}
+
+    def render_rows(keys: list[str]) -> dict[str, str]:
+        built = triage.build_rows([by_key[k] for k in keys], now=now)
+        return {key: render_to_string("clinic/_triage_row.html", {"row": row})
+                for key, row in zip(keys, built, strict=True)}
+
+    html = fragments.cached_many("triage-row", [(k, p) for k, p in by_key.items()], now=now,
+                                 render_missing=render_rows)
+    return {p.pk: mark_safe(html[k]) for k, p in by_key.items()}
 
 
 @clinician_required
@@ -52,12 +75,20 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 def _review(request: HttpRequest, patient, note_form: NoteForm) -> HttpResponse:
     now = timezone.now()
-    timeline = patient_timeline_and_notes(patient)
+
+    def render_timeline(_keys: list[str]) -> dict[str, dict[str, str]]:
+        timeline = patient_timeline_and_notes(patient)
+        context = {"patient": patient, "timeline": timeline.events, "notes": timeline.notes}
+        return {"timeline": {"timeline": render_to_string("clinic/_timeline.html", context),
+                             "notes": render_to_string("clinic/_notes.html", context)}}
+
+    cached = fragments.cached_many("review-timeline", [("timeline", patient)], now=now,
+                                   render_missing=render_timeline)["timeline"]
     return render(request, "clinic/patient_detail.html", {
         "patient": patient,
-        "sections": review_sections(patient, now=now, viewer=request.user),
-        "timeline": timeline.events,
-        "notes": timeline.notes,
+        "sections": page_sections(request, patient, page="review", now=now, viewer=request.user),
+        "timeline_html": mark_safe(cached["timeline"]),
+        "notes_html": mark_safe(cached["notes"]),
         "note_form": note_form,
         "printed_at": now,
     })

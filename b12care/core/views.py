@@ -13,7 +13,7 @@ from b12care.accounts.access import own_patient_profile, patient_required
 from b12care.accounts.models import Role
 
 from .health import health_report
-from .sections import home_sections
+from .sections import page_sections
 
 
 @login_required
@@ -30,7 +30,7 @@ def patient_home(request: HttpRequest) -> HttpResponse:
     patient.user = request.user  # the same object as the nav's, so per-request reads are shared
     context = {
         "patient": patient,
-        "sections": home_sections(patient, now=timezone.now()),
+        "sections": page_sections(request, patient, page="home", now=timezone.now()),
     }
     return render(request, "core/patient_home.html", context)
 

@@ -223,7 +223,7 @@ def test_a_patient_without_a_state_row_is_ranked_correctly_on_the_dashboard(
 
     board = clinician_client.get("/clinic/?group=urgent").context["board"]
 
-    assert [row.patient for row in board.rows] == [patient]
+    assert board.patients == [patient]
     assert board.counts["urgent"] == 1
     assert TriageState.objects.get(patient=patient).urgent_open == 1
 

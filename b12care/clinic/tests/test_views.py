@@ -32,7 +32,7 @@ def test_the_dashboard_paginates(clinician_client, clinician):
         CareTeamFactory(clinician=clinician)
     response = clinician_client.get("/clinic/?page=2")
     assert "Page 2 of 2" in response.content.decode()
-    assert len(response.context["board"].rows) == 5
+    assert len(response.context["board"].patients) == 5
 
 
 def test_a_clinician_opens_their_patients_page_and_the_read_is_logged(
