@@ -122,13 +122,7 @@ class InjectionForm(forms.ModelForm):
             self.initial["taken_at"] = self.initial["taken_at"].astimezone(patient.tz).replace(
                 tzinfo=None, second=0, microsecond=0)
         self.fields["site"].choices = list(Site.choices)
-        who = [(v, label) for v, label in AdministeredBy.choices
-               if allow_self or v != AdministeredBy.SELF
-               or (instance is not None and instance.administered_by == v)]
-        self.fields["administered_by"].choices = who
-        if not allow_self:
-            self.fields["administered_by"].help_text = self_reason or (
-                "Injecting yourself needs your clinician's assessment and training first.")
+        self.offer_self(allow_self, self_reason)
         self.fields["pain"].min_value = 0
         if "dose" in self.initial:
             self.initial["dose"] = _plain_decimal(self.initial["dose"])
@@ -148,6 +142,18 @@ class InjectionForm(forms.ModelForm):
         for name in SYSTEMIC_REACTIONS:
             data[name] = name in data.get("systemic_reactions", [])
         return data
+
+    def offer_self(self, allow_self: bool, self_reason: str = "") -> None:
+        """Offer "I injected myself" only to a patient cleared for it (or keep it on an entry
+        that already says so)."""
+        instance = self.instance
+        self.fields["administered_by"].choices = [
+            (v, label) for v, label in AdministeredBy.choices
+            if allow_self or v != AdministeredBy.SELF
+            or (instance is not None and instance.pk and instance.administered_by == v)]
+        if not allow_self:
+            self.fields["administered_by"].help_text = self_reason or (
+                "Injecting yourself needs your clinician's assessment and training first.")
 
     def service_values(self) -> dict:
         data = self.cleaned_data

@@ -35,7 +35,7 @@ from .forms import (
     SupplyForm,
     TrainingForm,
 )
-from .models import Injection, Phase, PlannedDose, Supply
+from .models import AdministeredBy, Injection, Phase, PlannedDose, Supply
 from .sections import body_map_sites
 
 PAGE_SIZE = 20
@@ -67,7 +67,28 @@ def overview(request: HttpRequest) -> HttpResponse:
 def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
          cancel_url: str) -> HttpResponse:
     now = timezone.now()
-    readiness = services.self_injection_readiness(patient)
+    form = readiness = None
+    if request.method == "POST":
+        # Readiness decides only whether "self" is a valid choice: read it when it was chosen.
+        # The rest of the page (suggested site, dose, body map) is built only if it is shown.
+        if request.POST.get("administered_by") == AdministeredBy.SELF:
+            readiness = services.self_injection_readiness(patient)
+        form = InjectionForm(request.POST, patient=patient,
+                             allow_self=readiness.ready if readiness else True)
+        if form.is_valid():
+            try:
+                recorded = services.injection_record(
+                    patient=patient, recorded_by=request.user, now=timezone.now(),
+                    form_token=form.cleaned_data.get("form_token") or None,
+                    **form.service_values(),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return _logged(request, recorded, done_url)
+    readiness = readiness or services.self_injection_readiness(patient)
+    self_reason = (f"Injecting yourself needs your clinician's sign-off first: ask "
+                   f"{readiness.contact}.") if not readiness.ready else ""
     suggestion = services.suggest_site(patient, now=now)
     regimen = services.active_regimen(patient)
     phases = services.phases_of(regimen) if regimen else []
@@ -79,40 +100,20 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
     if dose is None and regimen is not None:
         dose = PlannedDose.objects.filter(patient=patient, regimen=regimen, status="open").first()
         phase = next((p for p in phases if dose and p.pk == dose.phase_id), phase)
-    initial = {
-        "taken_at": now,
-        "form_token": secrets.token_urlsafe(24),
-        "site": suggestion.site,
-        "administered_by": "self" if readiness.ready else "nurse",
-        "product": phase.product if phase else "hydroxocobalamin",
-        "dose": phase.dose if phase else "1",
-        "unit": phase.unit if phase else "mg",
-    }
-    self_reason = (f"Injecting yourself needs your clinician's sign-off first: ask "
-                   f"{readiness.contact}.") if not readiness.ready else ""
-    form = InjectionForm(request.POST or None, initial=initial, patient=patient,
-                         allow_self=readiness.ready, self_reason=self_reason)
-    if request.method == "POST" and form.is_valid():
-        try:
-            recorded = services.injection_record(
-                patient=patient, recorded_by=request.user, now=timezone.now(),
-                form_token=form.cleaned_data.get("form_token") or None, **form.service_values(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            if has_urgent(recorded.findings):
-                return redirect("alerts:guidance")
-            for warning in recorded.warnings:
-                messages.warning(request, warning)
-            if recorded.created:
-                what = ("for " + selectors.phase_label(recorded.planned_dose.phase,
-                                                       recorded.planned_dose.sequence)
-                        if recorded.planned_dose else "as an extra dose")
-                messages.success(request, f"Injection recorded {what}.")
-            else:
-                messages.info(request, "This injection was already recorded.")
-            return redirect(done_url)
+    if form is None:
+        initial = {
+            "taken_at": now,
+            "form_token": secrets.token_urlsafe(24),
+            "site": suggestion.site,
+            "administered_by": "self" if readiness.ready else "nurse",
+            "product": phase.product if phase else "hydroxocobalamin",
+            "dose": phase.dose if phase else "1",
+            "unit": phase.unit if phase else "mg",
+        }
+        form = InjectionForm(initial=initial, patient=patient, allow_self=readiness.ready,
+                             self_reason=self_reason)
+    else:  # shown again with its errors: offer "self" only to a patient who is ready
+        form.offer_self(readiness.ready, self_reason)
     context = {
         "patient": patient, "form": form, "suggestion": suggestion, "readiness": readiness,
         "dose_row": selectors.dose_row(dose, {p.pk: p for p in phases}, patient.tz, now)
@@ -121,6 +122,21 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
         "sites": body_map_sites(patient, now=now),
     }
     return render(request, "injections/log.html", context)
+
+
+def _logged(request: HttpRequest, recorded: services.Recorded, done_url: str) -> HttpResponse:
+    if has_urgent(recorded.findings):
+        return redirect("alerts:guidance")
+    for warning in recorded.warnings:
+        messages.warning(request, warning)
+    if recorded.created:
+        what = ("for " + selectors.phase_label(recorded.planned_dose.phase,
+                                               recorded.planned_dose.sequence)
+                if recorded.planned_dose else "as an extra dose")
+        messages.success(request, f"Injection recorded {what}.")
+    else:
+        messages.info(request, "This injection was already recorded.")
+    return redirect(done_url)
 
 
 @patient_required

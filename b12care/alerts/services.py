@@ -48,9 +48,11 @@ LAB_BODY = "A blood test is due. Sign in to B12 Care for details."
 
 
 # --- Configuration ------------------------------------------------------------------------------
-def rule_config() -> dict[str, dict | None]:
-    """Rule code -> thresholds (defaults merged with the admin's values), None if disabled."""
-    stored = {r.code: r for r in AlertRule.objects.all()}
+def rule_config(stored: dict[str, AlertRule] | None = None) -> dict[str, dict | None]:
+    """Rule code -> thresholds (defaults merged with the admin's values), None if disabled.
+    ``stored``: the AlertRule rows by code, if the caller has them already."""
+    if stored is None:
+        stored = {r.code: r for r in AlertRule.objects.all()}
     config: dict[str, dict | None] = {}
     for code, spec in REGISTRY.items():
         row = stored.get(code)
@@ -210,9 +212,10 @@ def kick_relay_on_commit() -> None:
 
 
 # --- Findings -> alerts ---------------------------------------------------------------------------
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a data write: no savepoint round trips
 def record_findings(
-    patient: PatientProfile, findings: Iterable[Finding], *, now: dt.datetime
+    patient: PatientProfile, findings: Iterable[Finding], *, now: dt.datetime,
+    rules: dict[str, AlertRule] | None = None,
 ) -> list[Alert]:
     """Upsert one active alert per (patient, dedup_key) and, for each new alert, its outbox
     rows, in the caller's transaction.
@@ -225,7 +228,7 @@ def record_findings(
     created_any = False
     for finding in findings:
         spec = REGISTRY[finding.rule]
-        rule = _rule_row(finding.rule)
+        rule = (rules or {}).get(finding.rule) or _rule_row(finding.rule)
         active = Alert.objects.select_for_update().filter(
             patient=patient, dedup_key=finding.dedup_key, status__in=ACTIVE_STATUSES
         ).first()
@@ -282,8 +285,9 @@ def evaluate_patient(patient: PatientProfile, *, now: dt.datetime) -> list[Findi
     from .data import load_patient_data
 
     data = load_patient_data(patient, now=now)
-    findings = rules_module.run_rules(data, now=now, config=rule_config())
-    record_findings(patient, findings, now=now)
+    stored = {r.code: r for r in AlertRule.objects.all()}
+    findings = rules_module.run_rules(data, now=now, config=rule_config(stored))
+    record_findings(patient, findings, now=now, rules=stored)
     return findings
 
 

@@ -134,6 +134,46 @@ def test_a_patient_choosing_self_before_training_sees_why(patient_client, patien
     assert not Injection.objects.exists()
 
 
+def test_a_refused_entry_is_shown_again_without_the_self_option_for_an_untrained_patient(
+    patient_client, patient
+):
+    response = patient_client.post(reverse("injections:log"),
+                                   log_form(taken_at="2026-11-24T12:00"))
+    page = response.content.decode()
+    assert "cannot be in the future" in page and 'value="self"' not in page
+    assert "Alex Jones" in page  # whom to ask about self-injection
+    assert 'value="2026-11-24T12:00"' in page  # what the patient typed is kept
+
+
+def test_logging_costs_the_same_queries_whatever_the_history(client, clinician):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from b12care.accounts.tests.factories import CareTeamFactory
+    from b12care.clinic.tests.test_review import NOW as HISTORY_NOW
+    from b12care.clinic.tests.test_review import history
+
+    counts = []
+    for older_injections in (0, 300):
+        patient = CareTeamFactory(clinician=clinician).patient
+        history(patient, clinician, days=30)
+        first = HISTORY_NOW - dt.timedelta(days=400)
+        Injection.objects.bulk_create(
+            Injection(patient=patient, taken_at=first + dt.timedelta(hours=6 * n),
+                      **{k: v for k, v in injection_values().items() if k != "taken_at"})
+            for n in range(older_injections))
+        client.force_login(patient.user)
+        with time_machine.travel(HISTORY_NOW, tick=False), \
+                CaptureQueriesContext(connection) as ctx:
+            response = client.post(reverse("injections:log"), log_form(
+                taken_at="2026-11-24T10:00", form_token=f"t{older_injections}"))
+        assert response.status_code == 302
+        counts.append(len(ctx.captured_queries))
+    # session, user, profile, then in one transaction: the token check, the injection and its
+    # history row, dose matching, the red-flag rules' data and alert upserts, the triage state.
+    assert counts[0] == counts[1] <= 26, counts
+
+
 def test_a_trained_patient_can_log_a_self_injection(patient_client, ready_for_self):
     page = patient_client.get(reverse("injections:log")).content.decode()
     assert 'value="self"' in page
