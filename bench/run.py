@@ -2,10 +2,13 @@
 
 Prints one line per page, baseline first, in a form that can be compared run to run:
     bench <name> rps=<n> p50_ms=<n> p99_ms=<n> errors=<n> ratio=<x.xx>
-then `bench sweep ...`. docs/benchmarks.md records the figures and how to read them.
+then the pages that cache fragments once more with the cache off (`bench <name>_uncached ...`,
+same baseline), then `bench sweep ...`. docs/benchmarks.md records the figures and how to read
+them.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/b12care_bench),
 BENCH_SWEEP_DATABASE_URL (default …/b12care_bench_sweep), BENCH_SWEEP=0 skips the sweep,
+BENCH_UNCACHED=0 skips the uncached pages,
 BENCH_PATIENTS (1000), BENCH_SECONDS (10 per page), BENCH_CONNECTIONS (8), BENCH_WORKERS (gunicorn
 processes, default 3), BENCH_SWEEP_PATIENTS (100000), REDIS_URL (broker; default redis db 5).
 """
@@ -79,11 +82,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(port: int, env: dict | None = None) -> subprocess.Popen:
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "b12care.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(WORKERS), "--log-level", "warning"],
-        cwd=ROOT, env=ENV,
+        cwd=ROOT, env=env or ENV,
     )
     for _ in range(100):
         try:
@@ -96,16 +99,13 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not become healthy")
 
 
-def main() -> None:
-    ensure_database(DB_URL)
-    log(f"database {DB_URL}; migrating")
-    manage("migrate", "--no-input")
-    manage("collectstatic", "--no-input")
-    log(f"dataset: {PATIENTS} patients, one year each (first run takes a few minutes)")
-    manage("seed_bench", "--patients", str(PATIENTS))
-    targets = json.loads(manage("bench_targets"))
+UNCACHED_PAGES = ("patient_home", "dashboard", "review")
+
+
+def run_pages(targets: list[dict], env: dict) -> list[tuple[str, wrk.Result]]:
+    """wrk each target against a fresh gunicorn started with ``env``."""
     port = free_port()
-    server = start_gunicorn(port)
+    server = start_gunicorn(port, env)
     base = f"http://127.0.0.1:{port}"
     results = []
     try:
@@ -116,11 +116,28 @@ def main() -> None:
                        "post_body": target.get("post_body"), "headers": target.get("headers"),
                        "cookies": target.get("cookies")}
             wrk.run(url, seconds=2, **options)
-            result = wrk.run(url, seconds=SECONDS, **options)
-            results.append((target["name"], result))
+            results.append((target["name"], wrk.run(url, seconds=SECONDS, **options)))
     finally:
         server.terminate()
         server.wait(timeout=20)
+    return results
+
+
+def main() -> None:
+    ensure_database(DB_URL)
+    log(f"database {DB_URL}; migrating")
+    manage("migrate", "--no-input")
+    manage("collectstatic", "--no-input")
+    log(f"dataset: {PATIENTS} patients, one year each (first run takes a few minutes)")
+    manage("seed_bench", "--patients", str(PATIENTS))
+    targets = json.loads(manage("bench_targets"))
+    results = run_pages(targets, ENV)
+    if os.environ.get("BENCH_UNCACHED", "1") != "0":
+        # The same pages with the fragment cache off (FRAGMENT_CACHE=false): what a request
+        # costs when nothing is cached yet (first view in 5 minutes, or just after a write).
+        uncached = [t for t in targets if t["name"] in UNCACHED_PAGES]
+        results += [(f"{name}_uncached", r) for name, r in
+                    run_pages(uncached, {**ENV, "FRAGMENT_CACHE": "false"})]
     baseline = results[0][1].rps or 1.0
     for name, r in results:
         print(f"bench {name} rps={r.rps:.0f} p50_ms={r.p50_ms:.1f} p99_ms={r.p99_ms:.1f} "
