@@ -17,6 +17,7 @@ Why it is safe:
 - Fragments never depend on who views them (sections take no viewer-specific data); per-user
   parts of a page (navigation, unread counts, messages, forms with errors) are rendered live.
 - Admin edits of catalogues (symptoms, analytes, rules, templates) show within one bucket.
+- A cache that is down costs only speed: pages render without it (and say so in the log).
 
 A patient without a triage-state row yet (just invited) has no version: nothing is cached.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +40,7 @@ from django.middleware.csrf import get_token
 
 BUCKET_SECONDS = 300
 CSRF_PLACEHOLDER = "b12care-csrf-placeholder-5d41402abc4b2a76"
+log = logging.getLogger(__name__)
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -109,7 +112,7 @@ def cached_many(
             uncachable.append(item_key)
         else:
             wanted[fragment_key(f"{name}:{item_key}", patient.pk, version, now)] = item_key
-    found = cache.get_many(list(wanted)) if wanted else {}
+    found = _safely(cache.get_many, list(wanted), default={}) if wanted else {}
     html = {wanted[key]: value for key, value in found.items()}
     missing = [k for k in wanted.values() if k not in html] + uncachable
     if missing:
@@ -118,5 +121,14 @@ def cached_many(
         to_store = {key: rendered[k] for key, k in wanted.items() if k in rendered and k not in
                     uncachable and key not in found}
         if to_store:
-            cache.set_many(to_store, BUCKET_SECONDS)
+            _safely(cache.set_many, to_store, BUCKET_SECONDS, default=None)
     return html
+
+
+def _safely(operation: Callable, *args, default):
+    """A cache that is down (Redis restarting) must not take pages down: render instead."""
+    try:
+        return operation(*args)
+    except Exception as exc:  # the backends raise their client's own connection errors
+        log.warning("Fragment cache unavailable (%s): rendering without it.", type(exc).__name__)
+        return default

@@ -229,3 +229,16 @@ def test_the_fragment_cache_can_be_turned_off(settings, patient_client, patient,
     settings.FRAGMENT_CACHE = False
     assert "due tomorrow" in text(patient_client.get("/me/"))
     assert not [key for key in cache._cache if ":frag:" in key]
+
+
+def test_pages_work_while_the_cache_server_is_down(settings, clinician_client, patient, regimen,
+                                                   caplog):
+    """Redis restarting must not take the clinic down: fragments are rendered instead."""
+    # Django resets its cache handlers when CACHES changes (and again when the test ends).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens
+    response = clinician_client.get("/clinic/")
+    assert response.status_code == 200 and "Pat Lee" in response.content.decode()
+    assert clinician_client.get(url(patient)).status_code == 200
+    assert "Fragment cache unavailable" in caplog.text
+
