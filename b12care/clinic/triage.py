@@ -10,6 +10,7 @@ The clinic app is where the other apps' data meets, so it reads their models dir
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
     Window,
@@ -37,6 +39,7 @@ from django.db.models.functions import RowNumber
 from b12care.accounts.access import visible_patients
 from b12care.accounts.models import PatientProfile, User
 from b12care.alerts.models import Alert, AlertStatus, Severity
+from b12care.core import fragments
 from injections.models import DoseStatus, Injection, PlannedDose, RegimenStatus
 from injections.selectors import phase_label
 from labs.models import LabResult, PlannedLab, PlanStatus
@@ -326,42 +329,42 @@ class Dashboard:
 def dashboard(user: User, *, now: dt.datetime, query: str = "", group: str = "",
               phase: str = "", sort: str = "triage", page_number: str | int | None = 1
               ) -> Dashboard:
-    base = triage_queryset(user, now=now)
-    filtered = bool(query or group in GROUP_KEYS or phase in PHASES)
-    qs = filter_queryset(base, query=query, group=group, phase=phase)
-    qs = qs.order_by(*SORTS.get(sort, SORTS["triage"]))
-    # One query for the page, the total and (unfiltered) the group counts, as window
-    # aggregates over every patient of the clinician; filtered pages count groups apart.
-    counted = qs.annotate(n_total=Window(Count("pk")))
-    if not filtered:
-        counted = counted.annotate(
-            n_missing=Window(Count("pk", filter=Q(triage_state__isnull=True))),
-            **{f"n_{key}": Window(Count("pk", filter=Q(triage_rank=rank)))
-               for key, rank in GROUP_KEYS.items()},
-        )
     number = _page_number(page_number)
-    patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
-    if not filtered and patients and patients[0].n_missing:
-        # Patients without a read-model row yet (just invited, or a database filled before the
-        # read model existed): compute their rows now rather than show them as "everyone else".
-        refresh_triage_state(base.filter(triage_state__isnull=True).values_list("pk", flat=True),
-                             now=now)
-        patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
-    if filtered or not patients:
-        counts = _group_counts(base)
-        if counts.pop(None, 0):
-            refresh_triage_state(
-                base.filter(triage_state__isnull=True).values_list("pk", flat=True), now=now)
-            counts = _group_counts(base)
-            counts.pop(None, 0)
-        counts = {key: counts.get(rank, 0) for key, rank in GROUP_KEYS.items()}
-    else:
-        counts = {key: getattr(patients[0], f"n_{key}") for key in GROUP_KEYS}
-    paginator = Paginator(qs, PAGE_SIZE)
-    if patients:
-        paginator.count = patients[0].n_total  # known: no COUNT query
-        page = Page(patients, number, paginator)
+    # The ranking of a page is kept for the rest of the 5-minute bucket under a fingerprint of
+    # the user's patients that changes with any write to their data or to the care team
+    # (b12care/core/fragments.py); time passing re-ranks at the next bucket.
+    fingerprint = ranking_fingerprint(user) if fragments.enabled() else None
+    ranked = patients = None
+    computed = False
+
+    def rank() -> RankedPage | None:
+        nonlocal patients, computed
+        computed = True
+        ranked, patients = _ranked_page(user, now=now, query=query, group=group, phase=phase,
+                                        sort=sort, number=number)
+        return ranked
+
+    if fingerprint is not None:
+        params = hashlib.blake2b(repr((query, group, phase, sort, number)).encode(),
+                                 digest_size=8).hexdigest()
+        key = fragments.fragment_key(f"triage-page:{params}", user.pk,
+                                     "-".join(map(str, fingerprint)), now)
+        ranked = fragments.cached_value(key, rank)
+        if ranked is not None and not computed:  # from the cache: load the page's patients
+            patients = _patients_of(user, ranked)
+            if patients is None:
+                ranked = None
+    if ranked is None and not computed:
+        ranked = rank()
+    if ranked:
+        # The total is known: the paginator counts a range, not the database.
+        page = Page(patients, ranked.number, Paginator(range(ranked.total), PAGE_SIZE))
+        counts = ranked.counts
     else:  # an empty list, or a page number past the end: the paginator's own checks
+        base = triage_queryset(user, now=now)
+        counts = _counts(base, now=now)
+        qs = filter_queryset(base, query=query, group=group, phase=phase)
+        paginator = Paginator(qs.order_by(*SORTS.get(sort, SORTS["triage"])), PAGE_SIZE)
         page = paginator.get_page(page_number)
         patients = list(page.object_list)
     groups: list[tuple[str, list[PatientProfile]]] = []
@@ -374,6 +377,92 @@ def dashboard(user: User, *, now: dt.datetime, query: str = "", group: str = "",
     elif patients:
         groups = [("", patients)]
     return Dashboard(page=page, patients=patients, groups=groups, counts=counts)
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    """One page of the ranking: (patient id, rank, overdue dose, overdue lab) in order, the
+    group counts over all of the user's patients, the total matching the filters."""
+
+    number: int
+    rows: tuple[tuple[int, int, bool, bool], ...]
+    counts: dict[str, int]
+    total: int
+
+
+def ranking_fingerprint(user: User) -> tuple | None:
+    """What the ranking depends on besides the clock, in one aggregate query: how many patients
+    (and the newest care-team row, so a swap of patients shows), and the sum of their data
+    versions (versions only grow, so any write to any of them changes it). None while a
+    patient has no triage-state row yet: the live ranking fills it."""
+    agg = visible_patients(user).order_by().aggregate(
+        n=Count("pk"), states=Count("triage_state"), top=Max("pk"),
+        versions=Sum("triage_state__version"), team=Max("care_team__pk"))
+    if agg["n"] != agg["states"]:
+        return None
+    return (agg["n"], agg["top"] or 0, agg["team"] or 0, agg["versions"] or 0)
+
+
+def _ranked_page(user: User, *, now: dt.datetime, query: str, group: str, phase: str,
+                 sort: str, number: int
+                 ) -> tuple[RankedPage | None, list[PatientProfile] | None]:
+    """The live ranking of one page and its patients: one query for the page, the total and
+    (unfiltered) the group counts, as window aggregates over every patient of the user.
+    (None, None) for an empty page."""
+    base = triage_queryset(user, now=now)
+    filtered = bool(query or group in GROUP_KEYS or phase in PHASES)
+    qs = filter_queryset(base, query=query, group=group, phase=phase)
+    qs = qs.order_by(*SORTS.get(sort, SORTS["triage"]))
+    counted = qs.annotate(n_total=Window(Count("pk")))
+    if not filtered:
+        counted = counted.annotate(
+            n_missing=Window(Count("pk", filter=Q(triage_state__isnull=True))),
+            **{f"n_{key}": Window(Count("pk", filter=Q(triage_rank=rank)))
+               for key, rank in GROUP_KEYS.items()},
+        )
+    # Filtered: the group counts first (a separate query, which also fills missing rows).
+    counts = _counts(base, now=now) if filtered else None
+    patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
+    if not filtered and patients and patients[0].n_missing:
+        # Patients without a read-model row yet (just invited, or a database filled before the
+        # read model existed): compute their rows now rather than show them as "everyone else".
+        refresh_triage_state(base.filter(triage_state__isnull=True).values_list("pk", flat=True),
+                             now=now)
+        patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
+    if not patients:
+        return None, None
+    if counts is None:
+        counts = {key: getattr(patients[0], f"n_{key}") for key in GROUP_KEYS}
+    return RankedPage(
+        number=number,
+        rows=tuple((p.pk, p.triage_rank, p.has_overdue_dose, p.has_overdue_lab)
+                   for p in patients),
+        counts=counts, total=patients[0].n_total), patients
+
+
+def _patients_of(user: User, ranked: RankedPage) -> list[PatientProfile] | None:
+    """The page's patients, through the access helper, in ranking order with their flags;
+    None if one is no longer visible (the caller ranks again)."""
+    by_pk = visible_patients(user).in_bulk([row[0] for row in ranked.rows])
+    patients = []
+    for pk, rank, overdue_dose, overdue_lab in ranked.rows:
+        patient = by_pk.get(pk)
+        if patient is None:
+            return None
+        patient.triage_rank = rank
+        patient.has_overdue_dose, patient.has_overdue_lab = overdue_dose, overdue_lab
+        patients.append(patient)
+    return patients
+
+
+def _counts(base: QuerySet[PatientProfile], *, now: dt.datetime) -> dict[str, int]:
+    counts = _group_counts(base)
+    if counts.pop(None, 0):
+        refresh_triage_state(base.filter(triage_state__isnull=True).values_list("pk", flat=True),
+                             now=now)
+        counts = _group_counts(base)
+        counts.pop(None, 0)
+    return {key: counts.get(rank, 0) for key, rank in GROUP_KEYS.items()}
 
 
 def _page_number(value: str | int | None) -> int:

@@ -75,8 +75,25 @@ def bucket(now: dt.datetime) -> int:
     return int(now.timestamp()) // BUCKET_SECONDS
 
 
-def fragment_key(name: str, patient_id: int, version: int, now: dt.datetime) -> str:
+def enabled() -> bool:
+    return settings.FRAGMENT_CACHE
+
+
+def fragment_key(name: str, patient_id: int, version: int | str, now: dt.datetime) -> str:
     return f"frag:{code_digest()}:{name}:{patient_id}:{version}:{bucket(now)}"
+
+
+def cached_value(key: str, compute: Callable[[], V | None]) -> V | None:
+    """A small value (not HTML) kept for the rest of the bucket; ``key`` must already say
+    everything the value depends on (``fragment_key``). ``None`` results are not stored."""
+    if not settings.FRAGMENT_CACHE:
+        return compute()
+    value = _safely(cache.get, key, default=None)
+    if value is None:
+        value = compute()
+        if value is not None:
+            _safely(cache.set, key, value, BUCKET_SECONDS, default=None)
+    return value
 
 
 def with_csrf(request: HttpRequest, html: str) -> str:

@@ -173,13 +173,15 @@ def test_the_dashboard_runs_the_same_small_number_of_queries_at_5_and_200_patien
 ):
     _populate(clinician, patients)
     assert Alert.objects.exists()
-    # Session, user, unread badge, one query for the page + group counts + total, six for the
-    # rows' facts (next dose, adherence, last dose, alerts, nerve trend, key labs).
-    with django_assert_num_queries(10):
+    # Session, user, unread badge, the ranking's fingerprint, one query for the page + group
+    # counts + total, six for the rows' facts (next dose, adherence, last dose, alerts, nerve
+    # trend, key labs).
+    with django_assert_num_queries(11):
         response = clinician_client.get("/clinic/?page=1")
     assert len(response.context["board"].patients) == min(patients, 25)
-    # Rendered rows are cached under each patient's data version: the facts are not fetched again.
-    with django_assert_num_queries(4):
+    # The page's ranking and its rendered rows are cached (under the fingerprint and each
+    # patient's data version): only the fingerprint and the page's 25 patients are read.
+    with django_assert_num_queries(5):
         again = clinician_client.get("/clinic/?page=1")
     assert without_csrf(again) == without_csrf(response)
 

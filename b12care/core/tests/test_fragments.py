@@ -242,3 +242,76 @@ def test_pages_work_while_the_cache_server_is_down(settings, clinician_client, p
     assert clinician_client.get(url(patient)).status_code == 200
     assert "Fragment cache unavailable" in caplog.text
 
+
+
+# --- The dashboard's cached ranking ---------------------------------------------------------------
+
+def dashboard_names(client) -> list[str]:
+    return [p.user.first_name for p in client.get("/clinic/").context["board"].patients]
+
+
+def test_the_cached_ranking_follows_alerts_and_care_team_changes_at_once(
+    clinician_client, clinician, patient, regimen, outsider_patient
+):
+    from b12care.accounts.models import CareTeamMembership
+    from b12care.accounts.services import care_team_add
+
+    calm = CareTeamFactory(clinician=clinician, patient__user__first_name="Abe",
+                           patient__user__last_name="Aaron").patient
+    refresh_triage_state([calm.pk, outsider_patient.pk], now=NOW)
+    assert dashboard_names(clinician_client) == ["Abe", "Pat"]  # by name
+    assert dashboard_names(clinician_client) == ["Abe", "Pat"]  # served from the cache
+
+    record_findings(patient, [Finding("neuro_worsening", "urgent", "numb", "p", "worse")],
+                    now=NOW)
+    assert dashboard_names(clinician_client) == ["Pat", "Abe"]  # urgent first, at once
+
+    care_team_add(patient=outsider_patient, clinician=clinician, added_by=None)
+    assert "Olive" in dashboard_names(clinician_client)  # joined the team
+
+    zed = CareTeamFactory(patient__user__first_name="Zed").patient  # another team's patient
+    refresh_triage_state([zed.pk], now=NOW)
+    assert "Zed" not in dashboard_names(clinician_client)
+    # Swap one patient for another: the same number of patients, no data written.
+    CareTeamMembership.objects.filter(patient=calm, clinician=clinician).delete()
+    care_team_add(patient=zed, clinician=clinician, added_by=None)
+    names = dashboard_names(clinician_client)
+    assert "Zed" in names and "Abe" not in names
+
+
+def test_the_cached_ranking_re_ranks_as_time_passes(
+    clinician_client, clinician, patient, regimen
+):
+    calm = CareTeamFactory(clinician=clinician, patient__user__first_name="Abe",
+                           patient__user__last_name="Aaron").patient
+    refresh_triage_state([calm.pk], now=NOW)
+    assert dashboard_names(clinician_client) == ["Abe", "Pat"]
+    # Two days later Pat's pre-treatment blood test (due by 25 Nov) is overdue; nothing was
+    # written in between, so only the clock moved him up.
+    with time_machine.travel(NOW + dt.timedelta(days=2), tick=False):
+        board = clinician_client.get("/clinic/").context["board"]
+    assert [p.user.first_name for p in board.patients] == ["Pat", "Abe"]
+    assert board.groups[0][0] == "Overdue blood tests" and board.counts["overdue_lab"] == 1
+
+
+def test_the_cached_ranking_sees_one_patient_swapped_for_another(
+    clinician_client, clinician, patient, regimen, monkeypatch
+):
+    """Same number of patients, same data versions, pages still full: the care-team row
+    in the fingerprint shows the change."""
+    from b12care.accounts.models import CareTeamMembership
+    from b12care.accounts.services import care_team_add
+    from b12care.clinic import triage
+
+    monkeypatch.setattr(triage, "PAGE_SIZE", 2)
+    abe = CareTeamFactory(clinician=clinician, patient__user__first_name="Abe",
+                          patient__user__last_name="Aaron").patient
+    yul = CareTeamFactory(clinician=clinician, patient__user__first_name="Yul",
+                          patient__user__last_name="Young").patient  # on page 2
+    zed = CareTeamFactory(patient__user__first_name="Zed",
+                          patient__user__last_name="Adams").patient  # another team's
+    refresh_triage_state([abe.pk, yul.pk, zed.pk], now=NOW)
+    assert dashboard_names(clinician_client) == ["Abe", "Pat"]
+    CareTeamMembership.objects.filter(patient=yul, clinician=clinician).delete()
+    care_team_add(patient=zed, clinician=clinician, added_by=None)
+    assert dashboard_names(clinician_client) == ["Abe", "Zed"]
