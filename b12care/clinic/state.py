@@ -134,23 +134,19 @@ def _upsert(rows: list[tuple]) -> None:
         cursor.execute(sql, params)
 
 
-def bump_versions(patient_ids: Iterable[int] | None) -> None:
-    """Mark these patients' data as changed (``None``: everyone's, after a catalogue edit) so
-    cached page fragments are not served again, for writes that do not change triage facts
-    (clinical notes, readiness, supply, profile). One atomic UPDATE; the writes that refresh
-    the triage state raise the version there already. Like a refresh, call it last in the
-    service's transaction (it locks the patient's triage row: lock order, see above)."""
-    rows = TriageState.objects.all()
-    if patient_ids is not None:
-        ids = {int(pk) for pk in patient_ids}
-        pending = _deferred.get()
-        if pending is not None:  # inside refresh_at_end(): its refresh raises the version
-            pending.update(ids)
-            return
-        if not ids:
-            return
-        rows = rows.filter(patient_id__in=ids)
-    rows.update(version=F("version") + 1)
+def bump_versions(patient_ids: Iterable[int]) -> None:
+    """Mark these patients' data as changed so cached page fragments are not served again, for
+    writes that change no triage fact (clinical notes, readiness, supply, profile). One atomic
+    UPDATE; the writes that refresh the triage state raise the version there already. Like a
+    refresh, call it last in the service's transaction (it locks the patients' triage rows:
+    lock order, see above)."""
+    ids = {int(pk) for pk in patient_ids}
+    pending = _deferred.get()
+    if pending is not None:  # inside refresh_at_end(): its refresh raises the version
+        pending.update(ids)
+        return
+    if ids:
+        TriageState.objects.filter(patient_id__in=ids).update(version=F("version") + 1)
 
 
 @contextmanager

@@ -16,6 +16,8 @@ Why it is safe:
   request's own token when served, so a cached form posts with the viewer's token.
 - Fragments never depend on who views them (sections take no viewer-specific data); per-user
   parts of a page (navigation, unread counts, messages, forms with errors) are rendered live.
+  A dashboard page's ranking (``cached_value``) is the viewer's own: its key holds the viewer
+  and a fingerprint of their patients (b12care/clinic/triage.py).
 - Admin edits of catalogues (symptoms, analytes, rules, templates) show within one bucket.
 - A cache that is down costs only speed: pages render without it (and say so in the log).
 
@@ -43,8 +45,6 @@ CSRF_PLACEHOLDER = "b12care-csrf-placeholder-5d41402abc4b2a76"
 log = logging.getLogger(__name__)
 K = TypeVar("K")
 V = TypeVar("V")
-
-
 CODE_DIRS = ("b12care", "injections", "labs", "symptoms", "templates")
 
 
@@ -79,14 +79,15 @@ def enabled() -> bool:
     return settings.FRAGMENT_CACHE
 
 
-def fragment_key(name: str, patient_id: int, version: int | str, now: dt.datetime) -> str:
-    return f"frag:{code_digest()}:{name}:{patient_id}:{version}:{bucket(now)}"
+def fragment_key(name: str, owner_id: int, version: int | str, now: dt.datetime) -> str:
+    """``owner_id``: the patient (or, for a dashboard page's ranking, the viewer)."""
+    return f"frag:{code_digest()}:{name}:{owner_id}:{version}:{bucket(now)}"
 
 
 def cached_value(key: str, compute: Callable[[], V | None]) -> V | None:
     """A small value (not HTML) kept for the rest of the bucket; ``key`` must already say
     everything the value depends on (``fragment_key``). ``None`` results are not stored."""
-    if not settings.FRAGMENT_CACHE:
+    if not enabled():
         return compute()
     value = _safely(cache.get, key, default=None)
     if value is None:
@@ -119,7 +120,7 @@ def cached_many(
     read, the others rendered together by ``render_missing(keys)`` and stored. Values are HTML
     or small picklable structures holding HTML, with the CSRF placeholder still in it
     (``with_csrf`` replaces it when the page is served)."""
-    if not settings.FRAGMENT_CACHE:
+    if not enabled():
         return render_missing([item_key for item_key, _patient in items])
     wanted: dict[str, K] = {}
     uncachable: list[K] = []
