@@ -20,6 +20,8 @@ Why it is safe:
   and a fingerprint of their patients (b12care/clinic/triage.py).
 - Admin edits of catalogues (symptoms, analytes, rules, templates) show within one bucket.
 - A cache that is down costs only speed: pages render without it (and say so in the log).
+- Fragments are health data: they live at most one bucket in the cache, which must be private
+  (docs/deploy.md).
 
 A patient without a triage-state row yet (just invited) has no version: nothing is cached.
 """
