@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 UTC = dt.UTC
 BATCH_SIZE = 200
-SWEEP_BATCH = 2000  # steps claimed per transaction by the sweep
+SWEEP_BATCH = 5000  # steps claimed per transaction by the sweep
 ESCALATION = ReminderStep.ESCALATION_STEP
 # The first reminder falls on the due day at the patient's reminder time, which may be up to a
 # day before due_at: plan for doses due within this look-ahead.
