@@ -6,7 +6,9 @@ Each app (injections, symptoms, labs, alerts) has a ``sections`` module with
 apps stay independent of one another.
 
 ``page_sections`` renders them, each app's section cached as an HTML fragment under the
-patient's data version (b12care/core/fragments.py), except the ones listed in ``LIVE``.
+patient's data version (b12care/core/fragments.py), except the ones listed in ``LIVE``. A cached
+section is shared by everyone who may see the patient: it must not depend on the viewer or the
+request (a section that does belongs in ``LIVE``); ``{% csrf_token %}`` is fine.
 """
 
 from __future__ import annotations
