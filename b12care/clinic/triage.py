@@ -424,10 +424,7 @@ def _ranked_page(user: User, *, now: dt.datetime, query: str, group: str, phase:
     counts = _counts(base, now=now) if filtered else None
     patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
     if not filtered and patients and patients[0].n_missing:
-        # Patients without a read-model row yet (just invited, or a database filled before the
-        # read model existed): compute their rows now rather than show them as "everyone else".
-        refresh_triage_state(base.filter(triage_state__isnull=True).values_list("pk", flat=True),
-                             now=now)
+        _fill_missing_rows(base, now=now)
         patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
     if not patients:
         return None, None
@@ -455,11 +452,17 @@ def _patients_of(user: User, ranked: RankedPage) -> list[PatientProfile] | None:
     return patients
 
 
+def _fill_missing_rows(base: QuerySet[PatientProfile], *, now: dt.datetime) -> None:
+    """Patients without a read-model row yet (just invited, or a database filled before the
+    read model existed): compute their rows now rather than show them as "everyone else"."""
+    refresh_triage_state(base.filter(triage_state__isnull=True).values_list("pk", flat=True),
+                         now=now)
+
+
 def _counts(base: QuerySet[PatientProfile], *, now: dt.datetime) -> dict[str, int]:
     counts = _group_counts(base)
     if counts.pop(None, 0):
-        refresh_triage_state(base.filter(triage_state__isnull=True).values_list("pk", flat=True),
-                             now=now)
+        _fill_missing_rows(base, now=now)
         counts = _group_counts(base)
         counts.pop(None, 0)
     return {key: counts.get(rank, 0) for key, rank in GROUP_KEYS.items()}
