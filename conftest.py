@@ -108,8 +108,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: cached page fragments are keyed by patient ids and
-    data versions, which a rolled-back test database hands out again."""
+    """Each test starts with an empty cache (rate-limit counters of earlier tests)."""
     from django.core.cache import cache
 
     cache.clear()
@@ -169,3 +168,20 @@ def browser_page(request, transactional_db, live_server, monkeypatch):
         from django.db import connections
 
         connections.close_all()
+
+
+@pytest.fixture
+def announcements(monkeypatch):
+    """Every change announced through ``b12care.core.events``, in order; the subscribers still
+    run."""
+    from b12care.core import events
+
+    seen = []
+    dispatch = events._dispatch
+
+    def spy(changes):
+        seen.extend(changes)
+        return dispatch(changes)
+
+    monkeypatch.setattr(events, "_dispatch", spy)
+    return seen

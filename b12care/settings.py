@@ -220,9 +220,7 @@ BROKER_SCHEME = CELERY_BROKER_URL.split(":", 1)[0]  # "redis" or "filesystem"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Cache (allauth's rate limits live here, so they must be shared by every web process) --------
-# Rendered page fragments (home and review sections, dashboard rows) are cached here too, keyed
-# by each patient's data version (b12care/core/fragments.py); FRAGMENT_CACHE=false turns it off.
-FRAGMENT_CACHE = env.bool("FRAGMENT_CACHE", default=True)
+# Never rendered pages or other health data: pages read PostgreSQL read models instead.
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL, "KEY_PREFIX": "b12care"}}

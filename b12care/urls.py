@@ -3,14 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from b12care.accounts.views import InviteAcceptView
+from b12care.clinic import views as clinic_views
 from b12care.core import views as core_views
 
 admin.site.site_header = "B12 Care administration"
 admin.site.site_title = "B12 Care admin"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("me/", core_views.patient_home, name="patient_home"),
+    path("", clinic_views.home, name="home"),
+    path("me/", clinic_views.patient_home, name="patient_home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path(

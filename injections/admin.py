@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from b12care.clinic.state import RefreshTriageStateAdminMixin
+from b12care.core import events
 
 from .models import (
     Injection,
@@ -39,7 +39,8 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Regimen)
-class RegimenAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
+class RegimenAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+    change_kinds = (events.DOSES,)
     list_display = ("patient", "name", "status", "start_date")
     list_filter = ("status",)
     raw_id_fields = ("patient", "created_by")
@@ -47,7 +48,8 @@ class RegimenAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PlannedDose)
-class PlannedDoseAdmin(RefreshTriageStateAdminMixin, admin.ModelAdmin):
+class PlannedDoseAdmin(events.PatientDataAdminMixin, admin.ModelAdmin):
+    change_kinds = (events.DOSES,)
     list_display = ("patient", "due_at", "sequence", "status")
     list_filter = ("status",)
     raw_id_fields = ("patient", "regimen", "phase", "injection")
@@ -55,7 +57,8 @@ class PlannedDoseAdmin(RefreshTriageStateAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Injection)
-class InjectionAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
+class InjectionAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+    change_kinds = (events.INJECTIONS, events.DOSES,)
     list_display = ("patient", "taken_at", "site", "administered_by", "pain")
     list_filter = ("site", "administered_by", "breathing_difficulty", "face_throat_swelling")
     raw_id_fields = ("patient", "recorded_by")
@@ -63,11 +66,13 @@ class InjectionAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(SuitabilityAssessment, TrainingRecord)
-class ReadinessAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
+class ReadinessAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+    change_kinds = (events.CARE,)
     raw_id_fields = ("patient",)
 
 
 @admin.register(Supply)
-class SupplyAdmin(RefreshTriageStateAdminMixin, admin.ModelAdmin):
+class SupplyAdmin(events.PatientDataAdminMixin, admin.ModelAdmin):
+    change_kinds = (events.CARE,)
     list_display = ("patient", "ampoules_on_hand", "counted_at")
     raw_id_fields = ("patient", "updated_by")

@@ -1,5 +1,5 @@
 """This app's sections of the patient home and the clinician review page
-(see b12care/core/sections.py)."""
+(arranged by b12care/clinic/pages.py)."""
 
 from __future__ import annotations
 

@@ -40,16 +40,15 @@ from .models import (
 LOW_SUPPLY_NOTICE = dt.timedelta(days=28)
 
 
-def injection_times(
-    patient: PatientProfile, *, since: dt.datetime, until: dt.datetime
-) -> list[dt.datetime]:
-    """UTC instants of the patient's logged injections in [since, until), oldest first
-    (used to mark injections on symptom and lab charts)."""
-    return list(
-        Injection.objects.filter(patient=patient, taken_at__gte=since, taken_at__lt=until)
-        .order_by("taken_at")
-        .values_list("taken_at", flat=True)
-    )
+def injection_days(patient: PatientProfile, *, since: dt.date, until: dt.date) -> list[dt.date]:
+    """Local days (patient's zone) of the patient's injections in [since, until], oldest first:
+    marked on symptom and lab charts (offered to them through ``b12care.core.providers``)."""
+    tz = patient.tz
+    start = scheduling.to_utc(since, dt.time(0), tz)
+    end = scheduling.to_utc(until + dt.timedelta(days=1), dt.time(0), tz)
+    times = (Injection.objects.filter(patient=patient, taken_at__gte=start, taken_at__lt=end)
+             .order_by("taken_at").values_list("taken_at", flat=True))
+    return [t.astimezone(tz).date() for t in times]
 
 
 def phase_label(phase: Phase, sequence: int) -> str:

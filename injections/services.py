@@ -15,9 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
 from b12care.accounts.models import PatientProfile, Role, User
-from b12care.alerts import hooks
-from b12care.clinic.state import bump_versions, refresh_at_end, refresh_triage_state
-from labs import monitoring
+from b12care.core import events
 
 from . import scheduling
 from .models import (
@@ -88,7 +86,7 @@ def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Re
     )
     if regimen is None:
         result.removed = future_open.delete()[0]
-        refresh_triage_state([patient.pk], now=now)
+        events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
         return result
     # Doses of ended regimens are not due any more.
     result.removed += future_open.exclude(regimen=regimen).delete()[0]
@@ -137,15 +135,23 @@ def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Re
         taken_instants.add(slot.due_at)
     PlannedDose.objects.bulk_create(new)
     result.created = len(new)
-    result.missed = mark_missed(patient, now=now, refresh=False)
-    refresh_triage_state([patient.pk], now=now)
+    result.missed = mark_missed(patient, now=now, announce=False)
+    events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
     return result
 
 
+def on_timezone_changed(changes: list[events.Change]) -> None:
+    """Subscriber (``InjectionsConfig.ready``): future untaken doses move to the same
+    wall-clock time in the patient's new zone; history is never rewritten."""
+    for change in changes:
+        for patient in PatientProfile.objects.filter(pk__in=change.patient_ids):
+            regenerate_planned_doses(patient, now=change.now)
+
+
 @transaction.atomic(savepoint=False)
-def mark_missed(patient: PatientProfile, *, now: dt.datetime, refresh: bool = True) -> int:
+def mark_missed(patient: PatientProfile, *, now: dt.datetime, announce: bool = True) -> int:
     """Open doses whose matching window has closed without an injection become missed.
-    ``refresh=False`` only for a caller that refreshes the triage state itself."""
+    ``announce=False`` only for a caller that announces the change itself."""
     overdue = PlannedDose.objects.filter(
         patient=patient, status=DoseStatus.OPEN, due_at__lt=now - scheduling.MIN_MATCH_WINDOW
     ).only("pk", "due_at", "window")
@@ -155,8 +161,8 @@ def mark_missed(patient: PatientProfile, *, now: dt.datetime, refresh: bool = Tr
     missed = PlannedDose.objects.filter(pk__in=ids, status=DoseStatus.OPEN).update(
         status=DoseStatus.MISSED
     )
-    if refresh:
-        refresh_triage_state([patient.pk], now=now)
+    if announce:
+        events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
     return missed
 
 
@@ -219,7 +225,7 @@ def regimen_create_from_template(
 ) -> Regimen:
     """Give ``patient`` a new active regimen copied from ``template``; an existing active
     regimen ends (its future untaken doses go). Starts the default lab monitoring plan."""
-    with refresh_at_end():  # one triage refresh, after every write (b12care.clinic.state)
+    with events.batch():  # one announcement, after every write
         return _regimen_create(patient=patient, template=template, start_date=start_date,
                                time_of_day=time_of_day, created_by=created_by, now=now)
 
@@ -244,9 +250,9 @@ def _regimen_create(*, patient, template, start_date, time_of_day, created_by, n
     regenerate_planned_doses(patient, now=now)
     first = regimen.planned_doses.order_by("due_at").first()
     treatment_start = scheduling.local_day(first.due_at, patient.tz) if first else start_date
-    monitoring.create_default_plan(
-        patient=patient, treatment_start=treatment_start, created_by=created_by
-    )
+    # labs starts its default monitoring plan from this day (b12care.core.events)
+    events.patient_data_changed([patient.pk], {events.TREATMENT_STARTED}, now=now,
+                                by=created_by, detail={"treatment_start": treatment_start})
     return regimen
 
 
@@ -256,7 +262,7 @@ def regimen_end(*, regimen: Regimen, by: User, now: dt.datetime) -> Regimen:
     regimen.ended_at = now
     regimen.save(update_fields=["status", "ended_at", "updated_at"])
     PlannedDose.objects.filter(regimen=regimen, status=DoseStatus.OPEN, due_at__gt=now).delete()
-    refresh_triage_state([regimen.patient_id], now=now)
+    events.patient_data_changed([regimen.patient_id], {events.DOSES}, now=now, by=by)
     return regimen
 
 
@@ -346,7 +352,6 @@ def assessment_record(*, patient: PatientProfile, by: User, assessed_on: dt.date
                                        notes=notes, **checked)
     assessment.full_clean()
     assessment.save()
-    bump_versions([patient.pk])  # readiness shows on the patient's pages
     return assessment
 
 
@@ -358,7 +363,6 @@ def training_record(*, patient: PatientProfile, by: User, observed_on: dt.date,
                             **{k: bool(items.get(k)) for k in TrainingRecord.ITEMS})
     record.full_clean()
     record.save()
-    bump_versions([patient.pk])
     return record
 
 
@@ -477,7 +481,8 @@ def injection_record(
         Supply.objects.filter(patient=patient, ampoules_on_hand__gt=0).update(
             ampoules_on_hand=F("ampoules_on_hand") - 1
         )
-    findings = hooks.patient_data_saved(patient, now=now, source="injection")
+    findings = events.patient_data_changed([patient.pk], {events.INJECTIONS, events.DOSES},
+                                           now=now, by=recorded_by)
     return Recorded(injection, True, list(findings), _warnings(injection, now=now), dose)
 
 
@@ -513,7 +518,8 @@ def injection_update(*, injection: Injection, by: User, now: dt.datetime, **valu
         if supply is not None:
             supply.ampoules_on_hand = max(0, supply.ampoules_on_hand + (1 if was_home else -1))
             supply.save(update_fields=["ampoules_on_hand"])
-    findings = hooks.patient_data_saved(injection.patient, now=now, source="injection")
+    findings = events.patient_data_changed([injection.patient_id],
+                                           {events.INJECTIONS, events.DOSES}, now=now, by=by)
     return Recorded(injection, False, list(findings), _warnings(injection, now=now), dose)
 
 
@@ -524,7 +530,8 @@ def injection_delete(*, injection: Injection, by: User, now: dt.datetime) -> Non
         raise PermissionDenied("Entries older than 24 hours can only be deleted by your clinic.")
     _release(injection, now=now)
     injection.delete()
-    refresh_triage_state([injection.patient_id], now=now)
+    # Doses only: a deleted entry raises no red flag at once (the rule sweep looks again).
+    events.patient_data_changed([injection.patient_id], {events.DOSES}, now=now, by=by)
 
 
 # --- Site rotation ----------------------------------------------------------------------------
@@ -574,5 +581,4 @@ def supply_set(*, patient: PatientProfile, ampoules: int, by: User, now: dt.date
     supply.updated_by = by
     supply.full_clean()
     supply.save()
-    bump_versions([patient.pk])
     return supply

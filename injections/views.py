@@ -22,7 +22,7 @@ from b12care.accounts.access import (
     scoped,
 )
 from b12care.accounts.models import PatientProfile, Role
-from b12care.alerts.hooks import has_urgent
+from b12care.core import events
 from b12care.core.forms import add_service_errors
 
 from . import scheduling, selectors, services
@@ -125,7 +125,7 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
 
 
 def _logged(request: HttpRequest, recorded: services.Recorded, done_url: str) -> HttpResponse:
-    if has_urgent(recorded.findings):
+    if events.needs_guidance(recorded.findings):
         return redirect("alerts:guidance")
     for warning in recorded.warnings:
         messages.warning(request, warning)
@@ -217,7 +217,7 @@ def injection_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(back)
             add_service_errors(form, exc)
         else:
-            if has_urgent(recorded.findings):
+            if events.needs_guidance(recorded.findings):
                 return redirect("alerts:guidance")
             for warning in recorded.warnings:
                 messages.warning(request, warning)

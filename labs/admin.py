@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from b12care.clinic.state import RefreshTriageStateAdminMixin
+from b12care.core import events
 
 from .models import Analyte, AnalyteUnit, LabResult, PlannedLab
 
@@ -23,7 +23,8 @@ class AnalyteAdmin(admin.ModelAdmin):
 
 
 @admin.register(LabResult)
-class LabResultAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
+class LabResultAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+    change_kinds = (events.LABS, events.LAB_PLAN,)
     list_display = ("patient", "analyte", "sampled_on", "value", "flag", "source")
     list_filter = ("analyte", "flag", "source")
     list_select_related = ("patient__user", "analyte")
@@ -32,7 +33,8 @@ class LabResultAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PlannedLab)
-class PlannedLabAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
+class PlannedLabAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+    change_kinds = (events.LAB_PLAN,)
     list_display = ("patient", "label", "due_date", "status")
     list_filter = ("status", "analyte")
     list_select_related = ("patient__user", "analyte")

@@ -162,17 +162,6 @@ def line_chart(
                  markers=markers, summary=summary)
 
 
-def injection_days(patient, *, since: dt.date, until: dt.date) -> list[dt.date]:
-    """Local days (patient's zone) of the patient's injections in [since, until]."""
-    from injections.selectors import injection_times
-
-    tz = patient.tz
-    start = dt.datetime.combine(since, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0),
-                              tzinfo=tz).astimezone(dt.UTC)
-    return [t.astimezone(tz).date() for t in injection_times(patient, since=start, until=end)]
-
-
 def period_start(end: dt.date, days: int) -> dt.date:
     return end - dt.timedelta(days=days)
 

@@ -11,10 +11,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
-
-from b12care.accounts.models import PatientProfile, User
-
 # State of a planned lab on a given local day.
 UPCOMING, DUE, OVERDUE, DONE, CANCELLED = "upcoming", "due", "overdue", "done", "cancelled"
 STATE_LABELS = {UPCOMING: "Coming up", DUE: "Due now", OVERDUE: "Overdue", DONE: "Done",
@@ -85,48 +81,3 @@ def find_match(items: Iterable[OpenItem], *, analyte_id: int, sampled_on: dt.dat
         return None
     best = min(candidates, key=lambda i: (abs((i.due_date - sampled_on).days), i.due_date, i.id))
     return best.id
-
-
-@transaction.atomic
-def create_default_plan(
-    *, patient: PatientProfile, treatment_start: dt.date, created_by: User | None = None
-) -> list:
-    """Called by injections when a regimen starts: create the default plan from CLINICAL.md.
-    Idempotent for the same patient and start date. Open default items of an earlier start are
-    cancelled (the new plan replaces them; tests a clinician added by hand stay). Results
-    already entered inside a window fulfil their item at once. Returns the planned labs of
-    this start date."""
-    from b12care.clinic.state import refresh_triage_state
-
-    from .models import Analyte, PlannedLab, PlanStatus
-    from .services import fulfil_from_existing_results
-
-    analytes = {a.key: a for a in Analyte.objects.filter(is_active=True)}
-    PlannedLab.objects.filter(
-        patient=patient, status=PlanStatus.OPEN, treatment_start__lt=treatment_start,
-    ).exclude(plan_key="").update(status=PlanStatus.CANCELLED,
-                                  note="Replaced by the plan of a new treatment start.")
-    existing = set(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)
-                   .exclude(plan_key="").values_list("plan_key", flat=True))
-    rows = []
-    for item in DEFAULT_PLAN:
-        analyte = analytes.get(item.analyte_key)
-        if (analyte is None or item.key in existing
-                or not item_applies(item, severe_anaemia=patient.severe_anaemia)):
-            continue
-        day = dt.timedelta
-        rows.append(PlannedLab(
-            patient=patient, analyte=analyte, label=item.label, note=item.note,
-            due_date=treatment_start + day(days=item.due_day),
-            window_start=treatment_start + day(days=item.window[0]),
-            window_end=treatment_start + day(days=item.window[1]),
-            treatment_start=treatment_start, plan_key=item.key, created_by=created_by,
-        ))
-    for row in rows:
-        row.full_clean(validate_unique=False, validate_constraints=False)
-    # ignore_conflicts: two concurrent starts for the same day cannot create duplicates.
-    PlannedLab.objects.bulk_create(rows, ignore_conflicts=True)
-    fulfil_from_existing_results(patient=patient)
-    refresh_triage_state([patient.pk])
-    return list(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)
-                .exclude(plan_key="").select_related("analyte"))

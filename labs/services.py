@@ -13,8 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from b12care.accounts.models import PatientProfile, Role, User
-from b12care.alerts import hooks
-from b12care.clinic.state import refresh_triage_state
+from b12care.core import events
 
 from . import monitoring, units
 from .models import Analyte, LabResult, PlannedLab, PlanStatus, Source
@@ -84,7 +83,8 @@ def result_record(
     result.full_clean()
     result.save()
     fulfilled = fulfil_from_existing_results(patient=patient, results=[result])
-    findings = hooks.patient_data_saved(patient, now=now, source="labs")
+    findings = events.patient_data_changed([patient.pk], {events.LABS, events.LAB_PLAN}, now=now,
+                                           by=by)
     return Recorded(result, list(findings), fulfilled)
 
 
@@ -142,7 +142,7 @@ def result_delete(*, result: LabResult, by: User, now: dt.datetime) -> None:
     )
     result.delete()
     fulfil_from_existing_results(patient=patient)
-    refresh_triage_state([patient.pk], now=now)
+    events.patient_data_changed([patient.pk], {events.LABS, events.LAB_PLAN}, now=now, by=by)
 
 
 # --- Plan edits (clinicians) -------------------------------------------------------------------
@@ -156,7 +156,7 @@ def _window(due_date: dt.date, days_before: int, days_after: int) -> tuple[dt.da
 @transaction.atomic
 def planned_lab_add(*, patient: PatientProfile, analyte: Analyte, label: str, due_date: dt.date,
                     days_before: int = 3, days_after: int = 7, note: str = "",
-                    by: User) -> PlannedLab:
+                    by: User, now: dt.datetime) -> PlannedLab:
     start, end = _window(due_date, days_before, days_after)
     row = PlannedLab(patient=patient, analyte=analyte, label=label.strip() or analyte.name,
                      due_date=due_date, window_start=start, window_end=end,
@@ -164,7 +164,7 @@ def planned_lab_add(*, patient: PatientProfile, analyte: Analyte, label: str, du
     row.full_clean()
     row.save()
     fulfil_from_existing_results(patient=patient)
-    refresh_triage_state([patient.pk])
+    _announce_plan(patient.pk, now=now, by=by)
     row.refresh_from_db()
     return row
 
@@ -172,7 +172,7 @@ def planned_lab_add(*, patient: PatientProfile, analyte: Analyte, label: str, du
 @transaction.atomic
 def planned_lab_update(*, planned: PlannedLab, label: str, due_date: dt.date,
                        days_before: int, days_after: int, note: str = "",
-                       by: User) -> PlannedLab:
+                       by: User, now: dt.datetime) -> PlannedLab:
     if planned.status != PlanStatus.OPEN:
         raise ValidationError("Only a planned test that is still open can be changed.")
     planned.label = label.strip() or planned.analyte.name
@@ -182,17 +182,76 @@ def planned_lab_update(*, planned: PlannedLab, label: str, due_date: dt.date,
     planned.full_clean()
     planned.save()
     fulfil_from_existing_results(patient=planned.patient)
-    refresh_triage_state([planned.patient_id])
+    _announce_plan(planned.patient_id, now=now, by=by)
     planned.refresh_from_db()
     return planned
 
 
 @transaction.atomic
-def planned_lab_cancel(*, planned: PlannedLab, by: User, reason: str = "") -> PlannedLab:
+def planned_lab_cancel(*, planned: PlannedLab, by: User, now: dt.datetime,
+                       reason: str = "") -> PlannedLab:
     """Remove a test from the plan (kept as cancelled, so the history shows it)."""
     if planned.status == PlanStatus.OPEN:
         planned.status = PlanStatus.CANCELLED
         planned.note = (reason or "Removed from the plan by the clinician.").strip()[:200]
         planned.save(update_fields=["status", "note", "updated_at"])
-        refresh_triage_state([planned.patient_id])
+        _announce_plan(planned.patient_id, now=now, by=by)
     return planned
+
+
+def _announce_plan(patient_id: int, *, now: dt.datetime, by: User | None) -> None:
+    events.patient_data_changed([patient_id], {events.LAB_PLAN}, now=now, by=by)
+
+
+# --- The default plan when treatment starts ----------------------------------------------------
+
+@transaction.atomic
+def default_plan_create(
+    *, patient: PatientProfile, treatment_start: dt.date, now: dt.datetime,
+    created_by: User | None = None,
+) -> list[PlannedLab]:
+    """When treatment starts (announced by injections): the default plan from CLINICAL.md.
+    Idempotent for the same patient and start date. Open default items of an earlier start are
+    cancelled (the new plan replaces them; tests a clinician added by hand stay). Results
+    already entered inside a window fulfil their item at once. Returns the planned labs of
+    this start date."""
+    analytes = {a.key: a for a in Analyte.objects.filter(is_active=True)}
+    PlannedLab.objects.filter(
+        patient=patient, status=PlanStatus.OPEN, treatment_start__lt=treatment_start,
+    ).exclude(plan_key="").update(status=PlanStatus.CANCELLED,
+                                  note="Replaced by the plan of a new treatment start.")
+    existing = set(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)
+                   .exclude(plan_key="").values_list("plan_key", flat=True))
+    rows = []
+    for item in monitoring.DEFAULT_PLAN:
+        analyte = analytes.get(item.analyte_key)
+        if (analyte is None or item.key in existing
+                or not monitoring.item_applies(item, severe_anaemia=patient.severe_anaemia)):
+            continue
+        day = dt.timedelta
+        rows.append(PlannedLab(
+            patient=patient, analyte=analyte, label=item.label, note=item.note,
+            due_date=treatment_start + day(days=item.due_day),
+            window_start=treatment_start + day(days=item.window[0]),
+            window_end=treatment_start + day(days=item.window[1]),
+            treatment_start=treatment_start, plan_key=item.key, created_by=created_by,
+        ))
+    for row in rows:
+        row.full_clean(validate_unique=False, validate_constraints=False)
+    # ignore_conflicts: two concurrent starts for the same day cannot create duplicates.
+    PlannedLab.objects.bulk_create(rows, ignore_conflicts=True)
+    fulfil_from_existing_results(patient=patient)
+    _announce_plan(patient.pk, now=now, by=created_by)
+    return list(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)
+                .exclude(plan_key="").select_related("analyte"))
+
+
+def on_treatment_started(changes: list[events.Change]) -> None:
+    """Subscriber (``LabsConfig.ready``): start the default plan from the announced day."""
+    for change in changes:
+        start = change.detail.get("treatment_start")
+        if events.TREATMENT_STARTED not in change.kinds or start is None:
+            continue
+        for patient in PatientProfile.objects.filter(pk__in=change.patient_ids):
+            default_plan_create(patient=patient, treatment_start=start, now=change.now,
+                                created_by=change.by)

@@ -22,7 +22,7 @@ from b12care.accounts.access import (
     patient_required,
 )
 from b12care.accounts.models import PatientProfile
-from b12care.alerts.hooks import has_urgent
+from b12care.core import events, providers
 from b12care.core.forms import add_service_errors
 
 from . import charts, selectors, services, units
@@ -111,7 +111,7 @@ def _add_result(request, patient: PatientProfile, key: str, clinician: bool) -> 
             add_service_errors(form, exc)
         else:
             done = urls.analyte(analyte.key)
-            if has_urgent(recorded.findings):
+            if events.needs_guidance(recorded.findings):
                 return redirect("alerts:guidance")
             result = recorded.result
             text = f"{analyte.short_name} {result.entered_text} saved"
@@ -145,7 +145,7 @@ def _analyte(request, patient: PatientProfile, key: str, clinician: bool) -> Htt
             points=selectors.series(patient, analyte, since=since, until=today),
             start=since, end=today, unit=units.display_unit(analyte.canonical_unit), band=ref,
             band_label="reference range",
-            markers=charts.injection_days(patient, since=since, until=today),
+            markers=providers.injection_days(patient, since=since, until=today),
         )
     rows = selectors.results(patient).filter(analyte=analyte)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -250,6 +250,7 @@ def plan_add(request: HttpRequest, patient_id: int) -> HttpResponse:
                 patient=patient, analyte=data["analyte"], label=data["label"],
                 due_date=data["due_date"], days_before=data["days_before"],
                 days_after=data["days_after"], note=data["note"], by=request.user,
+                now=timezone.now(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -284,7 +285,7 @@ def plan_edit(request: HttpRequest, patient_id: int, pk: int) -> HttpResponse:
             services.planned_lab_update(
                 planned=planned, label=data["label"], due_date=data["due_date"],
                 days_before=data["days_before"], days_after=data["days_after"],
-                note=data["note"], by=request.user,
+                note=data["note"], by=request.user, now=timezone.now(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -302,7 +303,7 @@ def plan_cancel(request: HttpRequest, patient_id: int, pk: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id, action="labs.plan")
     planned = _planned(patient, pk)
     if request.method == "POST":
-        services.planned_lab_cancel(planned=planned, by=request.user)
+        services.planned_lab_cancel(planned=planned, by=request.user, now=timezone.now())
         messages.success(request, f"“{planned.label}” was removed from the plan.")
         return redirect("labs:patient_overview", patient.pk)
     return render(request, "labs/plan_cancel.html", {"patient": patient, "planned": planned,

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from b12care.clinic.state import RefreshTriageStateAdminMixin
+from b12care.core import events
 
 from .models import CheckIn, Symptom, SymptomScore
 
@@ -25,7 +25,8 @@ class SymptomScoreInline(admin.TabularInline):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
+class CheckInAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+    change_kinds = (events.SYMPTOMS,)
     list_display = ("patient", "local_date", "recorded_at")
     list_select_related = ("patient__user",)
     raw_id_fields = ("patient", "recorded_by")

@@ -1,4 +1,5 @@
-"""This app's sections of the patient home and clinician review page (core/sections.py)."""
+"""This app's sections of the patient home and clinician review page
+(arranged by b12care/clinic/pages.py)."""
 
 from __future__ import annotations
 

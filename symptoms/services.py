@@ -1,7 +1,7 @@
 """Writes of the diary: one check-in per patient per local day, updated in place that day.
 
 Keyword-only arguments, ``now`` passed explicitly, ``full_clean()``, one transaction; the
-red-flag rules run inside it (b12care.alerts.hooks).
+change is announced inside it (``b12care.core.events``), so the red-flag rules run there too.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from b12care.accounts.models import PatientProfile, User
-from b12care.alerts import hooks
+from b12care.core import events
 
 from .models import CheckIn, Symptom, SymptomScore
 
@@ -77,5 +77,5 @@ def _save(*, patient, scores, symptoms, notes, by, now) -> Saved:
     for row in rows:
         row.full_clean(exclude=["checkin"], validate_constraints=False)
     SymptomScore.objects.bulk_create(rows)
-    findings = hooks.patient_data_saved(patient, now=now, source="symptoms")
+    findings = events.patient_data_changed([patient.pk], {events.SYMPTOMS}, now=now, by=by)
     return Saved(checkin, created, list(findings))

@@ -21,7 +21,7 @@ from b12care.accounts.access import (
     patient_required,
 )
 from b12care.accounts.models import PatientProfile
-from b12care.alerts.hooks import has_urgent
+from b12care.core import events, providers
 from labs import charts
 
 from . import selectors, services
@@ -38,7 +38,7 @@ def trend_charts(patient: PatientProfile, *, today: dt.date,
     recorded only as 0 (listed in a sentence instead of flat charts)."""
     since = charts.period_start(today, days)
     data = selectors.series(patient, since=since, until=today)
-    markers = charts.injection_days(patient, since=since, until=today) if data else []
+    markers = providers.injection_days(patient, since=since, until=today) if data else []
     result, quiet = [], []
     for symptom in selectors.active_symptoms():
         points = data.get(symptom.code)
@@ -81,7 +81,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
                     form.add_error(target, error)
         else:
             done = reverse("symptoms:trends")
-            if has_urgent(saved.findings):
+            if events.needs_guidance(saved.findings):
                 return redirect("alerts:guidance")
             messages.success(request, "Today's diary is saved." if saved.created
                              else "Today's diary is updated.")

@@ -23,8 +23,7 @@ M = TypeVar("M", bound=Model)
 
 def visible_patients(user: User) -> QuerySet[PatientProfile]:
     """The patients ``user`` may see, as a lazy queryset (safe to use as a subquery)."""
-    # triage_state: the data version that keys cached page fragments (core/fragments.py)
-    profiles = PatientProfile.objects.select_related("user", "triage_state")
+    profiles = PatientProfile.objects.select_related("user")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return profiles.none()
     if user.role == Role.PATIENT:
@@ -58,8 +57,7 @@ def own_patient_profile(user: User) -> PatientProfile:
     if not getattr(user, "is_authenticated", False) or user.role != Role.PATIENT:
         raise Http404("Not a patient page.")
     try:
-        # triage_state: the data version that keys cached page fragments (core/fragments.py)
-        return PatientProfile.objects.select_related("user", "triage_state").get(user=user)
+        return PatientProfile.objects.select_related("user").get(user=user)
     except PatientProfile.DoesNotExist:
         raise Http404("No patient profile.") from None
 

@@ -3,11 +3,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.shortcuts import render
+from django.utils import timezone
 
-from b12care.clinic.state import RefreshTriageStateAdminMixin
+from b12care.core import events
 
 from .models import AccessLog, CareTeamMembership, PatientProfile, Role, User
-from .services import care_team_add, patient_timezone_changed
+from .services import care_team_add
 
 
 class AssignClinicianForm(forms.Form):
@@ -19,11 +20,7 @@ class AssignClinicianForm(forms.Form):
 
 
 @admin.register(User)
-class UserAdmin(RefreshTriageStateAdminMixin, DjangoUserAdmin):
-    def patient_ids_of(self, obj) -> list[int]:
-        """A patient's name and email show on their pages."""
-        return list(PatientProfile.objects.filter(user_id=obj.pk).values_list("pk", flat=True))
-
+class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_staff"]
@@ -49,7 +46,7 @@ class CareTeamInline(admin.TabularInline):
 
 
 @admin.register(PatientProfile)
-class PatientProfileAdmin(RefreshTriageStateAdminMixin, admin.ModelAdmin):
+class PatientProfileAdmin(events.PatientDataAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "timezone", "cause", "neurological_involvement", "created_at"]
     list_filter = ["cause", "neurological_involvement", "country", "timezone"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
@@ -86,10 +83,9 @@ class PatientProfileAdmin(RefreshTriageStateAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "timezone" in form.changed_data:
-            from django.utils import timezone
-
-            patient_timezone_changed(obj, now=timezone.now())
+        if change and "timezone" in form.changed_data:  # injections moves future doses
+            events.patient_data_changed([obj.pk], {events.TIMEZONE}, now=timezone.now(),
+                                        by=request.user)
 
 
 @admin.register(AccessLog)

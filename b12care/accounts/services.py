@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from b12care.core import events
+
 from .models import CareTeamMembership, PatientProfile, Role, User
 
 log = logging.getLogger(__name__)
@@ -116,15 +118,8 @@ def patient_settings_update(*, patient: PatientProfile, values: dict, now) -> Pa
         setattr(patient, name, value)
     patient.full_clean()
     patient.save()
+    kinds = {events.PROFILE}
     if patient.timezone != previous_zone:
-        patient_timezone_changed(patient, now=now)
-    from b12care.clinic.state import bump_versions  # clinic builds on accounts
-
-    bump_versions([patient.pk])  # the pages show the new settings at once
+        kinds.add(events.TIMEZONE)  # injections moves future doses to the new zone
+    events.patient_data_changed([patient.pk], kinds, now=now, by=patient.user)
     return patient
-
-
-def patient_timezone_changed(patient: PatientProfile, *, now) -> None:
-    from injections.services import regenerate_planned_doses  # injections builds on accounts
-
-    regenerate_planned_doses(patient, now=now)

@@ -8,6 +8,9 @@ import datetime as dt
 import logging
 
 from b12care.accounts.models import PatientProfile
+from injections.models import Injection, PlannedDose, Regimen, RegimenStatus
+from labs.models import LabResult
+from symptoms.selectors import recent_scores
 
 from .rules import DoseFact, InjectionFact, LabFact, PatientData, SymptomFact
 
@@ -25,8 +28,6 @@ REACTION_FIELDS = ("redness", "swelling", "bruising", "persistent_pain", "rash",
 def treatment_start(patient: PatientProfile) -> dt.datetime | None:
     """When treatment began: the first injection on or after the active regimen's start day
     (local midnight in the patient's zone), else that midnight; None without a regimen."""
-    from injections.models import Injection, Regimen, RegimenStatus
-
     regimen = (Regimen.objects.filter(patient=patient, status=RegimenStatus.ACTIVE)
                .only("start_date").first())
     if regimen is None:
@@ -39,8 +40,6 @@ def treatment_start(patient: PatientProfile) -> dt.datetime | None:
 
 
 def _injections(patient, now):
-    from injections.models import Injection
-
     rows = (Injection.objects.filter(patient=patient,
                                      taken_at__gte=now - dt.timedelta(days=INJECTION_DAYS),
                                      taken_at__lte=now)
@@ -56,8 +55,6 @@ def _injections(patient, now):
 
 
 def _doses(patient, now):
-    from injections.models import PlannedDose
-
     rows = (PlannedDose.objects.filter(patient=patient,
                                        due_at__gte=now - dt.timedelta(days=DOSE_DAYS),
                                        due_at__lte=now)
@@ -67,16 +64,12 @@ def _doses(patient, now):
 
 
 def _symptoms(patient, now):
-    from symptoms.selectors import recent_scores
-
     rows = recent_scores(patient, since=now - dt.timedelta(days=SYMPTOM_DAYS), until=now)
     return tuple(SymptomFact(code=code, severity=severity, recorded_at=at)
                  for code, severity, at in rows)
 
 
 def _labs(patient, now):
-    from labs.models import LabResult
-
     rows = (LabResult.objects.filter(patient=patient, value__isnull=False,
                                      sampled_at__gte=now - dt.timedelta(days=LAB_DAYS),
                                      sampled_at__lte=now)

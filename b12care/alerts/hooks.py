@@ -1,27 +1,25 @@
-"""The seam between data entry (injections, symptoms, labs) and red-flag rules (issue D).
-
-Services that save patient data call ``patient_data_saved`` inside their transaction; the rules
-run and their alerts and notification rows are written in that same transaction (outbox). If a
-finding is urgent, the view shows the patient what to do now (``alerts:guidance``).
-"""
+"""How alerts hears that a patient's data changed (``b12care.core.events``): the red-flag rules
+run in the writer's transaction, their alerts and notification rows are written there too
+(outbox), and the findings go back to the writer, which shows the patient what to do now when
+one needs it (``alerts:guidance``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-
 from b12care.accounts.models import PatientProfile
+from b12care.core import events
+
+from .rules import Finding
+from .services import evaluate_patient
+
+RULE_KINDS = frozenset({events.INJECTIONS, events.SYMPTOMS, events.LABS})
 
 
-def patient_data_saved(patient: PatientProfile, *, now: dt.datetime, source: str) -> list:
-    """Run the red-flag rules for ``patient``; return the findings (objects with ``.severity``).
-    ``source`` says what was saved: "injection", "symptoms" or "labs". Recording the findings
-    also refreshes the patient's triage state (b12care.clinic.state) after the rules, in the
-    caller's transaction, so call this after the data write."""
-    from .services import evaluate_patient
-
-    return evaluate_patient(patient, now=now)
-
-
-def has_urgent(findings: Iterable) -> bool:
-    return any(getattr(f, "severity", None) == "urgent" for f in findings)
+def on_patient_data_changed(changes: list[events.Change]) -> list[Finding]:
+    """Subscriber (``AlertsConfig.ready``): run every enabled rule for each changed patient."""
+    now = max(change.now for change in changes)
+    findings: list[Finding] = []
+    patients = PatientProfile.objects.filter(pk__in=events.patient_ids(changes)).select_related(
+        "user").order_by("pk")
+    for patient in patients:
+        findings.extend(evaluate_patient(patient, now=now))
+    return findings

@@ -1,4 +1,4 @@
-"""Alerts' sections of the patient home and review page (see b12care/core/sections.py)."""
+"""Alerts' sections of the patient home and review page (arranged by b12care/clinic/pages.py)."""
 
 from __future__ import annotations
 

@@ -17,9 +17,10 @@ from django.db.models import F
 from django.urls import reverse
 
 from b12care.accounts.models import CareTeamMembership, PatientProfile, User
-from b12care.clinic.state import refresh_triage_state
+from b12care.core import events
 
 from . import rules as rules_module
+from .data import load_patient_data
 from .models import (
     ACTIVE_STATUSES,
     Alert,
@@ -274,16 +275,13 @@ def record_findings(
         alerts.append(active)
     if created_any:
         kick_relay_on_commit()
-    # The triage read model, in this transaction (also covers the data write that ran the
-    # rules: patient_data_saved -> evaluate_patient -> here).
-    refresh_triage_state([patient.pk], now=now)
+    if alerts:
+        events.patient_data_changed([patient.pk], {events.ALERTS}, now=now)
     return alerts
 
 
 def evaluate_patient(patient: PatientProfile, *, now: dt.datetime) -> list[Finding]:
     """Load the patient's recent data, run every enabled rule, record what they find."""
-    from .data import load_patient_data
-
     data = load_patient_data(patient, now=now)
     stored = {r.code: r for r in AlertRule.objects.all()}
     findings = rules_module.run_rules(data, now=now, config=rule_config(stored))
@@ -308,7 +306,7 @@ def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "
     if updated != 1:
         raise ValidationError("This alert was already acknowledged or resolved.")
     alert.refresh_from_db()
-    refresh_triage_state([alert.patient_id], now=now)
+    events.patient_data_changed([alert.patient_id], {events.ALERTS}, now=now, by=by)
     return alert
 
 
@@ -327,7 +325,7 @@ def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str) -> Ale
         values.update(acknowledged_at=now, acknowledged_by=by)
     Alert.objects.filter(pk=alert.pk).update(**values)
     alert.refresh_from_db()
-    refresh_triage_state([alert.patient_id], now=now)
+    events.patient_data_changed([alert.patient_id], {events.ALERTS}, now=now, by=by)
     return alert
 
 

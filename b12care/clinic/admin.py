@@ -1,12 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from b12care.core import events
+
 from .models import ClinicianNote
-from .state import RefreshTriageStateAdminMixin
 
 
 @admin.register(ClinicianNote)
-class ClinicianNoteAdmin(RefreshTriageStateAdminMixin, SimpleHistoryAdmin):
+class ClinicianNoteAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+    change_kinds = (events.CARE,)
     list_display = ["patient", "author", "created_at"]
     list_filter = ["author"]
     search_fields = ["patient__user__email", "patient__user__last_name", "text"]

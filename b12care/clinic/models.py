@@ -29,8 +29,9 @@ class ClinicianNote(models.Model):
 class TriageState(models.Model):
     """The triage dashboard's read model: one narrow row per patient with the facts that rank
     them (b12care/clinic/state.py keeps it current in the same transaction as every write that
-    changes those facts; a periodic reconcile is the safety net). Time passing needs no write:
-    the dashboard compares the stored deadlines with ``now`` in SQL."""
+    changes those facts, through the ``b12care.core.events`` seam; a periodic reconcile is the
+    safety net). Time passing needs no write: the dashboard compares the stored deadlines
+    with ``now`` in SQL."""
 
     patient = models.OneToOneField(PatientProfile, on_delete=models.CASCADE, primary_key=True,
                                    related_name="triage_state")
@@ -43,9 +44,6 @@ class TriageState(models.Model):
     lab_overdue_from = models.DateField(
         null=True, blank=True, help_text="Day after the earliest open planned lab's window ends.")
     updated_at = models.DateTimeField()
-    version = models.PositiveBigIntegerField(
-        default=0, help_text="Raised by every write to this patient's data; page fragments are "
-        "cached under it (b12care/core/fragments.py).")
 
     def __str__(self) -> str:
         return f"Triage state of {self.patient_id}"

@@ -8,7 +8,6 @@ from django.db import transaction
 from b12care.accounts.models import PatientProfile, Role, User
 
 from .models import ClinicianNote
-from .state import bump_versions
 
 
 @transaction.atomic
@@ -21,5 +20,4 @@ def note_add(*, patient: PatientProfile, author: User, text: str) -> ClinicianNo
     note = ClinicianNote(patient=patient, author=author, text=text)
     note.full_clean()
     note.save()
-    bump_versions([patient.pk])  # the review page shows it at once
     return note

@@ -1,14 +1,11 @@
 """The triage read model (``TriageState``): kept current by every write that changes a ranking fact.
 
-Each service that changes a patient's open alerts, planned doses or planned labs calls
-``refresh_triage_state([patient.pk])`` at its end, inside its own transaction, so the dashboard
-never shows a state older than the data it was computed from. ``refresh_all`` (the periodic
+Writers announce their changes through ``b12care.core.events``; ``on_patient_data_changed``
+(subscribed in ``ClinicConfig.ready``, last stage) recomputes the facts of those patients in the
+same transaction, so the dashboard never shows a state older than the data it was computed from.
+A row is rewritten only when one of its facts changed. ``refresh_all`` (the periodic
 reconcile, ``manage.py refresh_triage_state``) is the safety net for writes that bypass the
-services (bulk loads, raw SQL); the admin's edits refresh through ``RefreshTriageStateAdminMixin``.
-
-Every refresh also raises the row's ``version`` by one (``bump_versions`` does only that, for
-writes that change no triage fact): cached page fragments are keyed by it
-(b12care/core/fragments.py).
+services (bulk loads, raw SQL).
 
 The stored facts do not depend on the clock: the dashboard compares them with ``now`` in SQL
 (``b12care.clinic.triage``), so a dose becoming overdue needs no write.
@@ -17,16 +14,13 @@ Concurrency: a refresh first locks the patients' profile rows (``FOR NO KEY UPDA
 not block inserts that reference the patient), then reads the facts in a new statement. Under
 READ COMMITTED that read sees every transaction that refreshed the same patient before us, so the
 last writer to commit always stores facts that include the others' changes (no lost update).
-The profile lock is always the last lock a service takes (deadlock-free ordering): a service that
-calls other refreshing services and then writes more wraps its body in ``refresh_at_end()``.
+The profile lock is the last lock a transaction takes (the seam runs read models last).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -42,16 +36,14 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from b12care.accounts.models import PatientProfile
 from b12care.alerts.models import Alert, AlertStatus, Severity
+from b12care.core import events
 from injections.models import DoseStatus, PlannedDose
 from labs.models import PlannedLab, PlanStatus
 
 from .models import TriageState
-
-_deferred: ContextVar[set[int] | None] = ContextVar("triage_state_deferred", default=None)
 
 FACT_FIELDS = ("urgent_open", "review_open", "next_dose_deadline", "last_missed_at",
                "lab_overdue_from")
@@ -87,17 +79,12 @@ def _facts(patient_ids: list[int]):
 
 
 @transaction.atomic(savepoint=False)  # inside a service: no savepoint round trips
-def refresh_triage_state(patient_ids: Iterable[int], *, now: dt.datetime | None = None) -> int:
-    """Recompute and store the triage facts of these patients: three queries for any number
-    of ids (lock, read, upsert). Call it at the end of a service, inside its transaction."""
+def refresh_triage_state(patient_ids: Iterable[int], *, now: dt.datetime) -> int:
+    """Recompute these patients' triage facts and store the ones that changed: three queries
+    for any number of ids (lock, read, upsert). Returns the rows written."""
     ids = sorted({int(pk) for pk in patient_ids})
-    pending = _deferred.get()
-    if pending is not None:  # inside refresh_at_end(): one refresh when the body is done
-        pending.update(ids)
-        return 0
     if not ids:
         return 0
-    now = now or timezone.now()
     # Lock first (in pk order, so two refreshes cannot deadlock each other), then read.
     list(PatientProfile.objects.select_for_update(no_key=True).filter(pk__in=ids)
          .order_by("pk").values_list("pk", flat=True))
@@ -106,66 +93,47 @@ def refresh_triage_state(patient_ids: Iterable[int], *, now: dt.datetime | None 
          None if lab_end is None else lab_end + dt.timedelta(days=1), now)
         for pk, urgent, review, deadline, missed, lab_end in _facts(ids)
     ]
-    _upsert(rows)
-    return len(rows)
+    return _upsert(rows)
 
 
-def _upsert(rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE that also raises ``version`` by one, atomically in SQL
-    (PostgreSQL and SQLite share the syntax; bulk_create cannot express ``version + 1``)."""
+def _upsert(rows: list[tuple]) -> int:
+    """INSERT … ON CONFLICT DO UPDATE … WHERE a fact differs: an unchanged row is not
+    rewritten (PostgreSQL and SQLite share the syntax)."""
     if not rows:
-        return
+        return 0
     meta = TriageState._meta
     fields = [meta.get_field(name) for name in ("patient", *FACT_FIELDS, "updated_at")]
     qn = connection.ops.quote_name
-    table, version = qn(meta.db_table), qn(meta.get_field("version").column)
+    table = qn(meta.db_table)
     columns = ", ".join(qn(f.column) for f in fields)
-    one_row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     updates = ", ".join(f"{qn(f.column)} = excluded.{qn(f.column)}" for f in fields[1:])
+    differs = " OR ".join(f"{table}.{qn(f.column)} IS DISTINCT FROM excluded.{qn(f.column)}"
+                          if connection.vendor == "postgresql" else
+                          f"{table}.{qn(f.column)} IS NOT excluded.{qn(f.column)}"
+                          for f in fields[1:-1])
     params = []
     for row in rows:
         params.extend(f.get_db_prep_save(value, connection)
                       for f, value in zip(fields, row, strict=True))
-        params.append(1)
-    sql = (f"INSERT INTO {table} ({columns}, {version}) VALUES {', '.join([one_row] * len(rows))} "
-           f"ON CONFLICT ({qn(fields[0].column)}) DO UPDATE SET {updates}, "
-           f"{version} = {table}.{version} + 1")
+    sql = (f"INSERT INTO {table} ({columns}) VALUES {', '.join([one_row] * len(rows))} "
+           f"ON CONFLICT ({qn(fields[0].column)}) DO UPDATE SET {updates} WHERE {differs}")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.rowcount
 
 
-def bump_versions(patient_ids: Iterable[int]) -> None:
-    """Mark these patients' data as changed so cached page fragments are not served again, for
-    writes that change no triage fact (clinical notes, readiness, supply, profile). One atomic
-    UPDATE; the writes that refresh the triage state raise the version there already. Like a
-    refresh, call it last in the service's transaction (it locks the patients' triage rows:
-    lock order, see above)."""
-    ids = {int(pk) for pk in patient_ids}
-    pending = _deferred.get()
-    if pending is not None:  # inside refresh_at_end(): its refresh raises the version
-        pending.update(ids)
-        return
-    if ids:
-        TriageState.objects.filter(patient_id__in=ids).update(version=F("version") + 1)
+TRIAGE_KINDS = frozenset({events.DOSES, events.INJECTIONS, events.LAB_PLAN, events.LABS,
+                          events.ALERTS, events.TIMEZONE})
 
 
-@contextmanager
-def refresh_at_end() -> Iterator[None]:
-    """Collect the refreshes of nested services and run them once, after the body's writes
-    (use inside the caller's transaction). Nested uses join the outermost one."""
-    if _deferred.get() is not None:
-        yield
-        return
-    pending: set[int] = set()
-    token = _deferred.set(pending)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    refresh_triage_state(pending)
+def on_patient_data_changed(changes: list[events.Change]) -> None:
+    """Subscriber (``ClinicConfig.ready``, read-model stage): one refresh for every patient
+    in the batch, after the other subscribers' writes."""
+    refresh_triage_state(events.patient_ids(changes), now=max(c.now for c in changes))
 
 
-def refresh_all(*, batch_size: int = 500, now: dt.datetime | None = None) -> int:
+def refresh_all(*, now: dt.datetime, batch_size: int = 500) -> int:
     """Reconcile every patient's row (one short transaction per batch); returns rows written."""
     written, last_pk = 0, 0
     while True:
@@ -175,28 +143,3 @@ def refresh_all(*, batch_size: int = 500, now: dt.datetime | None = None) -> int
             return written
         written += refresh_triage_state(batch, now=now)
         last_pk = batch[-1]
-
-
-class RefreshTriageStateAdminMixin:
-    """For ModelAdmins of rows a patient's pages show (doses, injections, regimens, lab
-    results, planned labs, check-ins, readiness, supply, notes, profiles; alerts are read-only
-    in the admin): an admin's edit or delete refreshes that patient's triage row, and so raises
-    the data version that keys cached page fragments, in the same transaction (after the
-    inlines are saved), not at the next reconcile. ``patient_ids_of`` says whose data a row is."""
-
-    def patient_ids_of(self, obj) -> list[int]:
-        return [obj.patient_id]
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        refresh_triage_state(self.patient_ids_of(form.instance))
-
-    def delete_model(self, request, obj):
-        patient_ids = self.patient_ids_of(obj)
-        super().delete_model(request, obj)
-        refresh_triage_state(patient_ids)
-
-    def delete_queryset(self, request, queryset):
-        patient_ids = {pk for obj in queryset for pk in self.patient_ids_of(obj)}
-        super().delete_queryset(request, queryset)
-        refresh_triage_state(patient_ids)

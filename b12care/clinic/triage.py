@@ -10,7 +10,6 @@ The clinic app is where the other apps' data meets, so it reads their models dir
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -29,7 +28,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
     Window,
@@ -39,7 +37,6 @@ from django.db.models.functions import RowNumber
 from b12care.accounts.access import visible_patients
 from b12care.accounts.models import PatientProfile, User
 from b12care.alerts.models import Alert, AlertStatus, Severity
-from b12care.core import fragments
 from injections.models import DoseStatus, Injection, PlannedDose, RegimenStatus
 from injections.selectors import phase_label
 from labs.models import LabResult, PlannedLab, PlanStatus
@@ -317,8 +314,7 @@ def _labs(rows: dict[int, Row], ids: list[int]) -> None:
 @dataclass
 class Dashboard:
     """One page of the dashboard. ``patients`` carry ``triage_rank``, ``has_overdue_dose`` and
-    ``has_overdue_lab`` from the ranking query; their rows' facts come from ``build_rows``
-    (the view caches each rendered row, b12care/clinic/views.py)."""
+    ``has_overdue_lab`` from the ranking query; their rows' facts come from ``build_rows``."""
 
     page: Page
     patients: list[PatientProfile]
@@ -330,32 +326,8 @@ def dashboard(user: User, *, now: dt.datetime, query: str = "", group: str = "",
               phase: str = "", sort: str = "triage", page_number: str | int | None = 1
               ) -> Dashboard:
     number = _page_number(page_number)
-    # The ranking of a page is kept for the rest of the 5-minute bucket under a fingerprint of
-    # the user's patients that changes with any write to their data or to the care team
-    # (b12care/core/fragments.py); time passing re-ranks at the next bucket.
-    fingerprint = ranking_fingerprint(user) if fragments.enabled() else None
-    ranked = patients = None
-    computed = False
-
-    def rank() -> RankedPage | None:
-        nonlocal patients, computed
-        computed = True
-        ranked, patients = _ranked_page(user, now=now, query=query, group=group, phase=phase,
-                                        sort=sort, number=number)
-        return ranked
-
-    if fingerprint is not None:
-        params = hashlib.blake2b(repr((query, group, phase, sort, number)).encode(),
-                                 digest_size=8).hexdigest()
-        key = fragments.fragment_key(f"triage-page:{params}", user.pk,
-                                     "-".join(map(str, fingerprint)), now)
-        ranked = fragments.cached_value(key, rank)
-        if ranked is not None and not computed:  # from the cache: load the page's patients
-            patients = _patients_of(user, ranked)
-            if patients is None:
-                ranked = None
-    if ranked is None and not computed:
-        ranked = rank()
+    ranked, patients = _ranked_page(user, now=now, query=query, group=group, phase=phase,
+                                    sort=sort, number=number)
     if ranked:
         # The total is known: the paginator counts a range, not the database.
         page = Page(patients, ranked.number, Paginator(range(ranked.total), PAGE_SIZE))
@@ -388,19 +360,6 @@ class RankedPage:
     rows: tuple[tuple[int, int, bool, bool], ...]
     counts: dict[str, int]
     total: int
-
-
-def ranking_fingerprint(user: User) -> tuple | None:
-    """What the ranking depends on besides the clock, in one aggregate query: how many patients
-    (and the newest care-team row, so a swap of patients shows), and the sum of their data
-    versions (versions only grow, so any write to any of them changes it). None while a
-    patient has no triage-state row yet: the live ranking fills it."""
-    agg = visible_patients(user).order_by().aggregate(
-        n=Count("pk"), states=Count("triage_state"), top=Max("pk"),
-        versions=Sum("triage_state__version"), team=Max("care_team__pk"))
-    if agg["n"] != agg["states"]:
-        return None
-    return (agg["n"], agg["top"] or 0, agg["team"] or 0, agg["versions"] or 0)
 
 
 def _ranked_page(user: User, *, now: dt.datetime, query: str, group: str, phase: str,

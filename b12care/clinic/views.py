@@ -1,30 +1,54 @@
-"""Clinician pages. Every patient query goes through b12care.accounts.access."""
+"""Pages composed from several apps: each role's start page, the patient home, the clinician's
+dashboard and patient review. Every patient query goes through b12care.accounts.access."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from b12care.accounts.access import access_patient, clinician_required
+from b12care.accounts.access import (
+    access_patient,
+    clinician_required,
+    own_patient_profile,
+    patient_required,
+)
 from b12care.accounts.forms import InvitePatientForm
+from b12care.accounts.models import Role
 from b12care.accounts.services import PatientDetails, patient_invite
-from b12care.core import fragments
 from b12care.core.forms import add_service_errors
-from b12care.core.sections import page_sections
 
 from . import triage
 from .forms import NoteForm
+from .pages import page_sections
 from .services import note_add
 from .timeline import patient_timeline_and_notes
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own start page."""
+    if request.user.role == Role.PATIENT:
+        return redirect("patient_home")
+    return redirect("clinic:dashboard")
+
+
+@patient_required
+def patient_home(request: HttpRequest) -> HttpResponse:
+    patient = own_patient_profile(request.user)
+    patient.user = request.user  # the same object as the nav's, so per-request reads are shared
+    context = {
+        "patient": patient,
+        "sections": page_sections(patient, page="home", now=timezone.now()),
+    }
+    return render(request, "core/patient_home.html", context)
 
 
 @clinician_required
@@ -49,21 +73,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _triage_rows(patients, *, now) -> dict[int, str]:
-    """Each patient's dashboard row as HTML, cached under the patient's data version and the
-    live ranking flags (so a row never disagrees with the group it is listed under); the facts
-    of the rows not in the cache are fetched together (``triage.build_rows``)."""
-    by_key = {f"{p.pk}-{p.triage_rank}{p.has_overdue_dose:d}{p.has_overdue_lab:d}": p
-              for p in patients}
-
-    def render_rows(keys: list[str]) -> dict[str, str]:
-        built = triage.build_rows([by_key[k] for k in keys], now=now)
-        return {key: render_to_string("clinic/_triage_row.html", {"row": row})
-                for key, row in zip(keys, built, strict=True)}
-
-    html = fragments.cached_many("triage-row", [(k, p) for k, p in by_key.items()], now=now,
-                                 render_missing=render_rows)
-    return {p.pk: mark_safe(html[k]) for k, p in by_key.items()}
+def _triage_rows(patients, *, now) -> dict[int, object]:
+    """Each patient's dashboard row facts, fetched together (``triage.build_rows``)."""
+    return {p.pk: row for p, row in zip(patients, triage.build_rows(patients, now=now),
+                                         strict=True)}
 
 
 @clinician_required
@@ -75,20 +88,12 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 def _review(request: HttpRequest, patient, note_form: NoteForm) -> HttpResponse:
     now = timezone.now()
-
-    def render_timeline(_keys: list[str]) -> dict[str, dict[str, str]]:
-        timeline = patient_timeline_and_notes(patient)
-        context = {"patient": patient, "timeline": timeline.events, "notes": timeline.notes}
-        return {"timeline": {"timeline": render_to_string("clinic/_timeline.html", context),
-                             "notes": render_to_string("clinic/_notes.html", context)}}
-
-    cached = fragments.cached_many("review-timeline", [("timeline", patient)], now=now,
-                                   render_missing=render_timeline)["timeline"]
+    timeline = patient_timeline_and_notes(patient)
     return render(request, "clinic/patient_detail.html", {
         "patient": patient,
-        "sections": page_sections(request, patient, page="review", now=now, viewer=request.user),
-        "timeline_html": mark_safe(cached["timeline"]),
-        "notes_html": mark_safe(cached["notes"]),
+        "sections": page_sections(patient, page="review", now=now, viewer=request.user),
+        "timeline": timeline.events,
+        "notes": timeline.notes,
         "note_form": note_form,
         "printed_at": now,
     })

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from b12care.core import events
 from injections import protocols, selectors, services
 from injections.models import (
     DoseStatus,
@@ -60,17 +61,15 @@ def test_regeneration_is_idempotent(regimen, patient):
     assert list(PlannedDose.objects.values_list("pk", "due_at")) == before
 
 
-def test_the_monitoring_plan_is_started_with_the_first_dose_day(patient, clinician,
-                                                                  no_neuro_template, mocker=None):
-    from unittest import mock
-
-    with mock.patch("labs.monitoring.create_default_plan") as plan:
-        services.regimen_create_from_template(
-            patient=patient, template=no_neuro_template, start_date=dt.date(2026, 11, 24),
-            time_of_day=dt.time(9), created_by=clinician, now=NOW,
-        )
-    plan.assert_called_once_with(patient=patient, treatment_start=dt.date(2026, 11, 25),
-                                 created_by=clinician)
+def test_the_start_of_treatment_is_announced_with_the_first_dose_day(
+        patient, clinician, no_neuro_template, announcements):
+    services.regimen_create_from_template(
+        patient=patient, template=no_neuro_template, start_date=dt.date(2026, 11, 24),
+        time_of_day=dt.time(9), created_by=clinician, now=NOW,
+    )
+    started = [c for c in announcements if events.TREATMENT_STARTED in c.kinds]
+    assert [(c.patient_ids, c.detail, c.by) for c in started] == [
+        ({patient.pk}, {"treatment_start": dt.date(2026, 11, 25)}, clinician)]
 
 
 def test_a_time_zone_change_moves_only_future_untaken_doses(regimen, patient, clinician):
@@ -284,12 +283,14 @@ def test_the_summary_shows_progress_and_adherence_per_phase(regimen, patient, cl
     assert summary["missed"][0]["dose"] == doses[2]
 
 
-def test_injection_times_lists_logged_injections_in_the_range(patient, clinician):
+def test_injection_days_lists_the_local_days_of_logged_injections_in_the_range(patient,
+                                                                               clinician):
     for days in (10, 5, 1):
         services.injection_record(patient=patient, recorded_by=clinician, now=NOW,
                                   **injection_values(taken_at=NOW - dt.timedelta(days=days)))
-    times = selectors.injection_times(patient, since=NOW - dt.timedelta(days=7), until=NOW)
-    assert times == [NOW - dt.timedelta(days=5), NOW - dt.timedelta(days=1)]
+    today = NOW.astimezone(patient.tz).date()
+    days = selectors.injection_days(patient, since=today - dt.timedelta(days=7), until=today)
+    assert days == [(NOW - dt.timedelta(days=d)).astimezone(patient.tz).date() for d in (5, 1)]
 
 
 def test_a_new_regimen_replaces_the_active_one(regimen, patient, clinician):

@@ -200,7 +200,7 @@ def test_an_urgent_finding_sends_the_patient_to_guidance(patient_client, patient
     class Finding:
         severity = "urgent"
 
-    monkeypatch.setattr("b12care.alerts.hooks.patient_data_saved",
+    monkeypatch.setattr("b12care.core.events.patient_data_changed",
                         lambda *a, **k: [Finding()])
     response = patient_client.post(reverse("injections:log"),
                                    log_form(systemic_reactions=["breathing_difficulty"]))

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from labs import monitoring, services
+from labs import services
 from labs.models import LabResult, PlannedLab, PlanStatus
 
 from .conftest import NOW, TODAY
@@ -54,7 +54,7 @@ def test_a_patient_cannot_remove_a_result_their_clinician_entered(
 def test_a_clinician_removes_a_result_and_the_planned_test_is_due_again(
     clinician_client, patient, clinician, analytes
 ):
-    monitoring.create_default_plan(patient=patient, treatment_start=TODAY)
+    services.default_plan_create(patient=patient, treatment_start=TODAY, now=NOW)
     result = record(patient, analytes["b12"], clinician)
     planned = PlannedLab.objects.get(fulfilled_by=result)
     with time_machine.travel(NOW + dt.timedelta(days=10), tick=False):

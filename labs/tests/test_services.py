@@ -6,7 +6,8 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 
-from labs import monitoring, services
+from b12care.core import events
+from labs import services
 from labs.models import LabResult, PlannedLab, PlanStatus
 
 from .conftest import NOW, TODAY
@@ -78,7 +79,7 @@ def test_an_intrinsic_factor_antibody_result_is_a_qualitative_answer(patient, an
 
 
 def test_the_default_plan_follows_the_clinical_reference(patient, analytes):
-    rows = monitoring.create_default_plan(patient=patient, treatment_start=TODAY)
+    rows = services.default_plan_create(patient=patient, treatment_start=TODAY, now=NOW)
     keys = {r.plan_key: r for r in rows}
     assert "potassium_48h" not in keys  # not severe anaemia
     assert keys["retic_day7"].window_start == TODAY + dt.timedelta(days=5)
@@ -91,27 +92,29 @@ def test_the_default_plan_follows_the_clinical_reference(patient, analytes):
 
 def test_severe_anaemia_adds_potassium_in_the_first_48_hours(patient, analytes):
     patient.severe_anaemia = True
-    rows = monitoring.create_default_plan(patient=patient, treatment_start=TODAY)
+    rows = services.default_plan_create(patient=patient, treatment_start=TODAY, now=NOW)
     potassium = next(r for r in rows if r.plan_key == "potassium_48h")
     assert (potassium.window_start, potassium.window_end) == (TODAY, TODAY + dt.timedelta(days=2))
 
 
 def test_creating_the_default_plan_twice_creates_it_once(patient, analytes):
-    first = monitoring.create_default_plan(patient=patient, treatment_start=TODAY)
-    second = monitoring.create_default_plan(patient=patient, treatment_start=TODAY)
+    first = services.default_plan_create(patient=patient, treatment_start=TODAY, now=NOW)
+    second = services.default_plan_create(patient=patient, treatment_start=TODAY, now=NOW)
     assert len(first) == len(second) == PlannedLab.objects.filter(patient=patient).count()
 
 
 def test_a_new_treatment_start_replaces_the_open_items_of_the_old_plan(patient, analytes):
-    monitoring.create_default_plan(patient=patient, treatment_start=TODAY - dt.timedelta(days=3))
-    monitoring.create_default_plan(patient=patient, treatment_start=TODAY)
+    services.default_plan_create(patient=patient, treatment_start=TODAY - dt.timedelta(days=3),
+                                 now=NOW)
+    services.default_plan_create(patient=patient, treatment_start=TODAY, now=NOW)
     old = PlannedLab.objects.filter(treatment_start=TODAY - dt.timedelta(days=3))
     assert set(old.values_list("status", flat=True)) == {PlanStatus.CANCELLED}
     assert PlannedLab.objects.filter(treatment_start=TODAY, status="open").exists()
 
 
 def test_a_result_inside_the_window_fulfils_the_planned_lab(patient, analytes, clinician):
-    monitoring.create_default_plan(patient=patient, treatment_start=TODAY - dt.timedelta(days=6))
+    services.default_plan_create(patient=patient, treatment_start=TODAY - dt.timedelta(days=6),
+                                 now=NOW)
     recorded = record(patient, analytes["retic"], clinician, value="140")
     planned = PlannedLab.objects.get(plan_key="retic_day7")
     assert planned.status == "done" and planned.fulfilled_by == recorded.result
@@ -122,29 +125,29 @@ def test_a_result_inside_the_window_fulfils_the_planned_lab(patient, analytes, c
 
 def test_results_already_entered_fulfil_a_plan_created_later(patient, analytes, clinician):
     record(patient, analytes["b12"], clinician, value="120", sampled_on=TODAY)
-    monitoring.create_default_plan(patient=patient, treatment_start=TODAY)
+    services.default_plan_create(patient=patient, treatment_start=TODAY, now=NOW)
     assert PlannedLab.objects.get(plan_key="baseline_b12").status == "done"
 
 
 def test_a_clinician_can_add_move_and_remove_planned_tests(patient, analytes, clinician):
     planned = services.planned_lab_add(patient=patient, analyte=analytes["hb"],
-                                       label="FBC at 6 months", due_date=TODAY, by=clinician)
+                                       label="FBC at 6 months", due_date=TODAY, by=clinician,
+                                       now=NOW)
     assert planned.window_start == TODAY - dt.timedelta(days=3)
     moved = services.planned_lab_update(planned=planned, label="FBC", due_date=TODAY +
                                         dt.timedelta(days=30), days_before=0, days_after=14,
-                                        by=clinician)
+                                        by=clinician, now=NOW)
     assert moved.window_end == TODAY + dt.timedelta(days=44)
-    services.planned_lab_cancel(planned=moved, by=clinician)
+    services.planned_lab_cancel(planned=moved, by=clinician, now=NOW)
     moved.refresh_from_db()
     assert moved.status == "cancelled"
     with pytest.raises(ValidationError):
         services.planned_lab_update(planned=moved, label="x", due_date=TODAY, days_before=0,
-                                    days_after=0, by=clinician)
+                                    days_after=0, by=clinician, now=NOW)
 
 
-def test_saving_a_result_runs_the_red_flag_rules(patient, analytes, clinician, monkeypatch):
-    calls = []
-    monkeypatch.setattr("b12care.alerts.hooks.patient_data_saved",
-                        lambda p, *, now, source: calls.append((p, now, source)) or [])
+def test_saving_a_result_announces_the_change_for_the_red_flag_rules(patient, analytes,
+                                                                     clinician, announcements):
     record(patient, analytes["potassium"], clinician, value="3.1")
-    assert calls == [(patient, NOW, "labs")]
+    assert [(c.patient_ids, c.now) for c in announcements if events.LABS in c.kinds] == [
+        ({patient.pk}, NOW)]

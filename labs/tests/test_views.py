@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from labs import monitoring, services
+from labs import services
 from labs.models import LabResult, PlannedLab
 
 from .conftest import NOW, TODAY
@@ -23,7 +23,7 @@ def fixed_clock():
 
 @pytest.fixture
 def plan(patient):
-    return monitoring.create_default_plan(patient=patient, treatment_start=TODAY)
+    return services.default_plan_create(patient=patient, treatment_start=TODAY, now=NOW)
 
 
 def clinician_urls(patient_id, planned_id=1):
@@ -73,7 +73,7 @@ def test_a_clinician_gets_404_on_patient_only_pages(clinician_client):
 
 def test_a_planned_lab_of_another_patient_is_404_for_this_patients_clinician(
         clinician_client, patient, outsider_patient):
-    other = monitoring.create_default_plan(patient=outsider_patient, treatment_start=TODAY)
+    other = services.default_plan_create(patient=outsider_patient, treatment_start=TODAY, now=NOW)
     for url in (reverse("labs:plan_edit", args=[patient.pk, other[0].pk]),
                 reverse("labs:plan_cancel", args=[patient.pk, other[0].pk])):
         assert clinician_client.post(url).status_code == 404
@@ -140,7 +140,7 @@ def test_the_overview_shows_the_plan_with_due_and_done_items(patient_client, pat
 
 
 def test_an_urgent_finding_sends_the_patient_to_the_guidance_page(patient_client, monkeypatch):
-    monkeypatch.setattr("labs.views.has_urgent", lambda findings: True)
+    monkeypatch.setattr("b12care.core.events.needs_guidance", lambda findings: True)
     response = patient_client.post(reverse("labs:add_result", args=["potassium"]),
                                    result_form(value="2.9", unit="mmol/L"))
     assert response.status_code == 302

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from b12care.core import events
 from symptoms import selectors, services
 from symptoms.models import CheckIn, Symptom, SymptomScore
 
@@ -78,18 +79,16 @@ def test_recent_scores_give_the_rules_code_severity_and_time(patient):
 def test_saving_a_check_in_runs_the_red_flag_rules_in_the_transaction(patient, monkeypatch):
     seen = []
 
-    def fake(p, *, now, source):
-        seen.append((source, CheckIn.objects.filter(patient=p).count()))
+    def fake(patient_ids, kinds, *, now, by=None):
+        seen.append((set(kinds), CheckIn.objects.filter(patient_id__in=patient_ids).count()))
         return []
 
-    monkeypatch.setattr("b12care.alerts.hooks.patient_data_saved", fake)
+    monkeypatch.setattr("b12care.core.events.patient_data_changed", fake)
     save(patient, {"fatigue": (3, "")})
-    assert seen == [("symptoms", 1)]
+    assert seen == [({"symptoms"}, 1)]
 
 
 def test_numbness_rising_by_three_points_within_two_weeks_raises_an_urgent_finding(patient):
-    from b12care.alerts.hooks import has_urgent
-
     save(patient, {"numbness_feet": (2, "")}, now=NOW - dt.timedelta(days=8))
     saved = save(patient, {"numbness_feet": (6, "")})
-    assert has_urgent(saved.findings)
+    assert events.needs_guidance(saved.findings)

@@ -1,4 +1,5 @@
-"""Saving patient data through the other apps runs the rules in the same transaction."""
+"""Saving patient data through the other apps runs the rules in the same transaction (the
+change is announced through b12care.core.events, alerts subscribes)."""
 
 import datetime as dt
 
@@ -6,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from b12care.alerts.hooks import has_urgent, patient_data_saved
 from b12care.alerts.models import Alert, Notification
+from b12care.core import events
 
 from .conftest import NOW, make_dose
 
@@ -28,7 +29,7 @@ def record_injection(patient, **reactions):
 def test_logging_an_injection_with_breathing_difficulty_opens_an_urgent_alert(patient,
                                                                               clinician):
     recorded = record_injection(patient, breathing_difficulty=True)
-    assert has_urgent(recorded.findings)
+    assert events.needs_guidance(recorded.findings)
     alert = Alert.objects.get()
     assert (alert.rule.code, alert.severity, alert.dedup_key) == (
         "systemic_reaction", "urgent", f"systemic_reaction:injection:{recorded.injection.pk}")
@@ -43,9 +44,9 @@ def test_an_injection_without_reactions_raises_nothing(patient):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_hook_returns_findings_and_running_it_again_adds_no_alert(patient):
+def test_announcing_the_change_again_returns_findings_and_adds_no_alert(patient):
     record_injection(patient, face_throat_swelling=True)
-    findings = patient_data_saved(patient, now=NOW, source="injection")
+    findings = events.patient_data_changed([patient.pk], {events.INJECTIONS}, now=NOW)
     assert [f.rule for f in findings] == ["systemic_reaction"]
     assert Alert.objects.count() == 1 and Notification.objects.count() == 2
 
@@ -91,7 +92,7 @@ def test_a_diary_entry_with_rapidly_worsening_numbness_opens_one_urgent_alert(pa
                  now=NOW - dt.timedelta(days=6))
     saved = checkin_save(patient=patient, scores={"numbness_feet": (6, "Both sides")},
                          by=patient.user, now=NOW)
-    assert has_urgent(saved.findings)
+    assert events.needs_guidance(saved.findings)
     alert = Alert.objects.get()
     assert alert.dedup_key == "neuro_worsening"
     assert "numbness feet rose from 2 to 6" in alert.clinician_message

@@ -1,7 +1,6 @@
 """The triage dashboard: who needs the clinician first, at a constant number of queries."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
@@ -39,11 +38,6 @@ def give_regimen(patient, clinician, *, start: dt.date):
     template = ProtocolTemplate.objects.get(slug=HYDROXO_NO_NEURO)
     regimen_create_from_template(patient=patient, template=template, start_date=start,
                                  time_of_day=dt.time(9), created_by=clinician, now=NOW)
-
-
-def without_csrf(response) -> str:
-    """The page without its per-request (masked) CSRF tokens."""
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
 def names_in_order(response) -> list[str]:
@@ -173,17 +167,11 @@ def test_the_dashboard_runs_the_same_small_number_of_queries_at_5_and_200_patien
 ):
     _populate(clinician, patients)
     assert Alert.objects.exists()
-    # Session, user, unread badge, the ranking's fingerprint, one query for the page + group
-    # counts + total, six for the rows' facts (next dose, adherence, last dose, alerts, nerve
-    # trend, key labs).
-    with django_assert_num_queries(11):
+    # Session, user, unread badge, one query for the page + group counts + total, six for the
+    # rows' facts (next dose, adherence, last dose, alerts, nerve trend, key labs).
+    with django_assert_num_queries(10):
         response = clinician_client.get("/clinic/?page=1")
     assert len(response.context["board"].patients) == min(patients, 25)
-    # The page's ranking and its rendered rows are cached (under the fingerprint and each
-    # patient's data version): only the fingerprint and the page's 25 patients are read.
-    with django_assert_num_queries(5):
-        again = clinician_client.get("/clinic/?page=1")
-    assert without_csrf(again) == without_csrf(response)
 
 
 @time_machine.travel(dt.datetime(2026, 11, 24, 22, 0, tzinfo=dt.UTC), tick=False)

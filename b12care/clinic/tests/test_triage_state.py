@@ -37,7 +37,7 @@ def live_rank(clinician, patient, now=NOW) -> int:
 
 def without_planned_labs(patient, clinician) -> None:
     for planned in PlannedLab.objects.filter(patient=patient, status=PlanStatus.OPEN):
-        planned_lab_cancel(planned=planned, by=clinician)
+        planned_lab_cancel(planned=planned, by=clinician, now=NOW)
 
 
 def injection(at: dt.datetime) -> dict:
@@ -115,7 +115,7 @@ def test_marking_a_dose_missed_keeps_the_patient_in_overdue_doses_for_14_days_th
     for dose in PlannedDose.objects.filter(patient=patient).exclude(
             pk=PlannedDose.objects.filter(patient=patient).order_by("due_at").first().pk):
         dose.delete()  # one dose only, so no later dose keeps the patient overdue
-    refresh_triage_state([patient.pk])
+    refresh_triage_state([patient.pk], now=NOW)
     without_planned_labs(patient, clinician)
     dose = PlannedDose.objects.get(patient=patient)
     next_week = NOW + 7 * DAY
@@ -132,7 +132,7 @@ def test_a_result_fulfilling_the_overdue_planned_lab_takes_the_patient_out_and_d
     patient = on_team(clinician, "Fay")
     b12 = Analyte.objects.get(key="b12")
     planned = planned_lab_add(patient=patient, analyte=b12, label="", by=clinician,
-                              due_date=NOW.date() - 10 * DAY, days_before=3, days_after=2)
+                              due_date=NOW.date() - 10 * DAY, days_before=3, days_after=2, now=NOW)
     assert rank(clinician, patient) == triage.OVERDUE_LAB
 
     recorded = result_record(patient=patient, analyte=b12, sampled_on=NOW.date() - 9 * DAY,
@@ -143,7 +143,7 @@ def test_a_result_fulfilling_the_overdue_planned_lab_takes_the_patient_out_and_d
     result_delete(result=recorded.result, by=clinician, now=NOW)
     assert rank(clinician, patient) == triage.OVERDUE_LAB
 
-    planned_lab_cancel(planned=PlannedLab.objects.get(pk=planned.pk), by=clinician)
+    planned_lab_cancel(planned=PlannedLab.objects.get(pk=planned.pk), by=clinician, now=NOW)
     assert rank(clinician, patient) == triage.OTHER
 
 
@@ -171,7 +171,7 @@ def test_the_read_model_ranks_like_the_live_definition_at_any_moment(clinician):
         record_findings(patients[5], [finding("urgent", "vision")], now=start)
         planned_lab_add(patient=patients[6], analyte=Analyte.objects.get(key="hb"), label="",
                         due_date=start.date() + 5 * DAY, days_before=1, days_after=1,
-                        by=clinician)
+                        by=clinician, now=NOW)
         give_regimen(patients[7], clinician, start=start.date() - 3 * DAY)
     with time_machine.travel(NOW, tick=False):
         # The hourly roll marks closed doses missed; the last patient's regimen ends.
@@ -228,13 +228,21 @@ def test_a_patient_without_a_state_row_is_ranked_correctly_on_the_dashboard(
     assert TriageState.objects.get(patient=patient).urgent_open == 1
 
 
-def test_a_refresh_costs_the_same_few_queries_for_one_or_many_patients(clinician):
+def test_a_refresh_costs_the_same_few_queries_and_rewrites_only_rows_whose_facts_changed(
+    clinician
+):
     patients = [on_team(clinician, f"Q{i}") for i in range(30)]
-    for ids in ([patients[0].pk], [p.pk for p in patients]):
+    TriageState.objects.all().delete()
+    for ids, written in (([patients[0].pk], 1), ([p.pk for p in patients], 29)):
         with CaptureQueriesContext(connection) as queries:
-            assert refresh_triage_state(ids) == len(ids)
+            assert refresh_triage_state(ids, now=NOW) == written
         assert len(queries) <= 3
-    assert refresh_all(batch_size=7) == TriageState.objects.count() == 30
+    assert refresh_all(now=NOW, batch_size=7) == 0
+    assert TriageState.objects.count() == 30
+    record_findings(patients[3], [finding("urgent", "numb")], now=NOW)
+    TriageState.objects.filter(patient=patients[3]).update(urgent_open=0)  # a missed write
+    assert refresh_all(now=NOW, batch_size=7) == 1
+    assert TriageState.objects.get(patient=patients[3]).urgent_open == 1
 
 
 @time_machine.travel(NOW, tick=False)
@@ -258,7 +266,7 @@ def test_deleting_an_overdue_planned_lab_in_the_admin_updates_the_ranking_at_onc
     patient = on_team(clinician, "Ada")
     planned = planned_lab_add(patient=patient, analyte=Analyte.objects.get(key="b12"), label="",
                               by=clinician, due_date=NOW.date() - 10 * DAY, days_before=3,
-                              days_after=2)
+                              days_after=2, now=NOW)
     assert rank(clinician, patient) == triage.OVERDUE_LAB
     client.force_login(admin_user)
     client.post(f"/admin/labs/plannedlab/{planned.pk}/delete/", {"post": "yes"})

@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from b12care.clinic.state import refresh_all
 
@@ -15,6 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size: int, **options):
         started = time.monotonic()
-        written = refresh_all(batch_size=batch_size)
+        written = refresh_all(now=timezone.now(), batch_size=batch_size)
         self.stdout.write(f"Triage state refreshed for {written} patients in "
                           f"{time.monotonic() - started:.1f} s.")

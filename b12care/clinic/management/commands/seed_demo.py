@@ -1,16 +1,18 @@
 """`manage.py seed_demo`: demo people and months of history. Safe to run again (idempotent)."""
 
-from importlib import import_module
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from b12care.accounts.demo import seed_people
+from b12care.alerts import demo as alerts_demo
+from injections import demo as injections_demo
+from labs import demo as labs_demo
+from symptoms import demo as symptoms_demo
 
 # Each app's demo module has seed(patients=[(profile, DemoPatient)], clinicians=[...], now=...).
-DEMO_MODULES = ("injections.demo", "symptoms.demo", "labs.demo", "b12care.alerts.demo")
+DEMO_MODULES = (injections_demo, symptoms_demo, labs_demo, alerts_demo)
 
 
 class Command(BaseCommand):
@@ -20,8 +22,8 @@ class Command(BaseCommand):
         now = timezone.now()
         with transaction.atomic():
             admin, clinicians, patients = seed_people()
-            for name in DEMO_MODULES:
-                import_module(name).seed(patients=patients, clinicians=clinicians, now=now)
+            for module in DEMO_MODULES:
+                module.seed(patients=patients, clinicians=clinicians, now=now)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins (password "
                                              f"'{settings.DEMO_PASSWORD}', demo data only):"))
         self.stdout.write(f"  admin      {admin.email}")
