@@ -23,9 +23,11 @@ from b12care.accounts.access import (
 )
 from b12care.accounts.models import PatientProfile
 from b12care.alerts.hooks import has_urgent
+from b12care.core import charts
 from b12care.core.forms import add_service_errors
 
-from . import charts, selectors, services, units
+from . import selectors, services, units
+from .charts import injection_days
 from .forms import PlannedLabForm, ResultForm
 from .models import Analyte, LabResult, PlannedLab, PlanStatus
 
@@ -145,7 +147,7 @@ def _analyte(request, patient: PatientProfile, key: str, clinician: bool) -> Htt
             points=selectors.series(patient, analyte, since=since, until=today),
             start=since, end=today, unit=units.display_unit(analyte.canonical_unit), band=ref,
             band_label="reference range",
-            markers=charts.injection_days(patient, since=since, until=today),
+            markers=injection_days(patient, since=since, until=today),
         )
     rows = selectors.results(patient).filter(analyte=analyte)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -22,7 +22,8 @@ from b12care.accounts.access import (
 )
 from b12care.accounts.models import PatientProfile
 from b12care.alerts.hooks import has_urgent
-from labs import charts
+from b12care.core import charts
+from labs.charts import injection_days  # the lead moves this out of labs (issue K)
 
 from . import selectors, services
 from .forms import CheckInForm
@@ -38,7 +39,7 @@ def trend_charts(patient: PatientProfile, *, today: dt.date,
     recorded only as 0 (listed in a sentence instead of flat charts)."""
     since = charts.period_start(today, days)
     data = selectors.series(patient, since=since, until=today)
-    markers = charts.injection_days(patient, since=since, until=today) if data else []
+    markers = injection_days(patient, since=since, until=today) if data else []
     result, quiet = [], []
     for symptom in selectors.active_symptoms():
         points = data.get(symptom.code)

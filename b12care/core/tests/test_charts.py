@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal as D
 
-from labs import charts
+from b12care.core import charts
 
 START, END = dt.date(2026, 9, 1), dt.date(2026, 11, 30)
 
