@@ -22,10 +22,10 @@ from b12care.accounts.access import (
     patient_required,
 )
 from b12care.accounts.models import PatientProfile
-from b12care.core import events, providers
+from b12care.core import charts, events, providers
 from b12care.core.forms import add_service_errors
 
-from . import charts, selectors, services, units
+from . import selectors, services, units
 from .forms import PlannedLabForm, ResultForm
 from .models import Analyte, LabResult, PlannedLab, PlanStatus
 

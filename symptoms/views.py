@@ -21,8 +21,7 @@ from b12care.accounts.access import (
     patient_required,
 )
 from b12care.accounts.models import PatientProfile
-from b12care.core import events, providers
-from labs import charts
+from b12care.core import charts, events, providers
 
 from . import selectors, services
 from .forms import CheckInForm
