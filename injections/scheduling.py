@@ -1,4 +1,5 @@
-"""Pure scheduling logic: recurrences, local wall time -> UTC, dose windows, adherence.
+"""Pure scheduling logic: recurrences, dose windows, adherence (local wall time -> UTC is
+``b12care.core.clock``).
 
 Nothing here touches the database. Every function takes what it needs, including ``now``,
 so the rules can be tested with fixed clocks. docs/schedules.md explains the choices.
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
+
+from b12care.core.clock import local_day, to_utc
 
 UTC = dt.UTC
 
@@ -207,37 +210,6 @@ def phase_spans(plans: Sequence[PhasePlan]) -> list[PhaseSpan]:
     return spans
 
 
-def to_utc(day: dt.date, time_of_day: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    """The UTC instant of a local wall-clock time in ``tz``.
-
-    Daylight saving, as the product decided (docs/schedules.md):
-    - a local time that does not exist (clocks spring forward over it) becomes the first valid
-      time after the gap, i.e. the instant the clocks change (02:30 on 8 Mar 2026 in New York
-      is due at 03:00 EDT);
-    - a local time that happens twice (clocks fall back) is due once, at its first occurrence
-      (fold=0, i.e. still on summer time).
-    """
-    naive = dt.datetime.combine(day, time_of_day.replace(tzinfo=None))
-    first = naive.replace(tzinfo=tz, fold=0)
-    utc = first.astimezone(UTC)
-    if utc.astimezone(tz).replace(tzinfo=None) == naive:
-        return utc  # exists (once or twice; fold=0 picked the first)
-    # In a gap: fold=0 reads the wall time with the offset before the change (too late an
-    # instant), fold=1 with the offset after (too early). The change lies between the two.
-    low = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    high = utc
-    if low > high:
-        low, high = high, low
-    before = low.astimezone(tz).utcoffset()
-    while high - low > dt.timedelta(seconds=1):
-        mid = low + (high - low) / 2
-        if mid.astimezone(tz).utcoffset() == before:
-            low = mid
-        else:
-            high = mid
-    return high.replace(microsecond=0)
-
-
 @dataclass(frozen=True)
 class PlannedSlot:
     phase_index: int
@@ -358,10 +330,6 @@ def adherence(doses: Sequence[DoseOutcome], *, now: dt.datetime) -> Adherence:
 
 def add_months(day: dt.date, months: int) -> dt.date:
     return day + relativedelta(months=months)
-
-
-def local_day(instant: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.date:
-    return instant.astimezone(tz).date()
 
 
 def due_phrase(due_at: dt.datetime, *, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> str:

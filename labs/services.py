@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from b12care.accounts.models import PatientProfile, Role, User
-from b12care.core import events
+from b12care.core import clock, events
 
 from . import monitoring, units
 from .models import Analyte, LabResult, PlannedLab, PlanStatus, Source
@@ -35,10 +35,8 @@ def conversions_of(analyte: Analyte) -> dict[str, units.Conversion]:
 
 
 def _local_instant(day: dt.date, time: dt.time | None, tz) -> dt.datetime:
-    # A day and wall-clock time in the patient's zone; a time in a DST gap moves forward
-    # by zoneinfo's fold=0 rule, which is fine for a sample time.
-    local = dt.datetime.combine(day, time or DEFAULT_SAMPLE_TIME, tzinfo=tz)
-    return local.astimezone(dt.UTC)
+    """A sample's day and wall-clock time in the patient's zone, as UTC."""
+    return clock.to_utc(day, time or DEFAULT_SAMPLE_TIME, tz)
 
 
 @transaction.atomic

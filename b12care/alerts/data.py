@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import clock
 from injections.models import Injection, PlannedDose, Regimen, RegimenStatus
 from labs.models import LabResult
 from symptoms.selectors import recent_scores
@@ -32,8 +33,7 @@ def treatment_start(patient: PatientProfile) -> dt.datetime | None:
                .only("start_date").first())
     if regimen is None:
         return None
-    start_local = dt.datetime.combine(regimen.start_date, dt.time(0), tzinfo=patient.tz)
-    start = start_local.astimezone(dt.UTC)
+    start = clock.to_utc(regimen.start_date, dt.time(0), patient.tz)
     first = (Injection.objects.filter(patient=patient, taken_at__gte=start)
              .order_by("taken_at").values_list("taken_at", flat=True).first())
     return first or start

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import F
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import clock
 
 from .models import ReminderSnooze, ReminderStep, ReminderSubject, StepKind, StepStatus
 
@@ -65,24 +66,6 @@ class Policy:
 
 
 # --- Time zone arithmetic (pure) --------------------------------------------------------------
-def local_to_utc(wall: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    """A naive local wall-clock time in ``tz`` -> UTC, by DESIGN.md's DST rule:
-    a time that occurs twice (autumn) fires once, at the first occurrence (fold=0);
-    a time that does not exist (spring gap) fires once, at the end of the gap."""
-    aware = wall.replace(tzinfo=tz, fold=0)
-    utc = aware.astimezone(UTC)
-    if utc.astimezone(tz).replace(tzinfo=None) == wall:
-        return utc
-    # In the gap: the first minute that exists after ``wall`` is where the clocks jumped to.
-    for minutes in range(1, 181):
-        candidate = wall + dt.timedelta(minutes=minutes)
-        aware = candidate.replace(tzinfo=tz, fold=0)
-        utc = aware.astimezone(UTC)
-        if utc.astimezone(tz).replace(tzinfo=None) == candidate:
-            return utc
-    return wall.replace(tzinfo=tz).astimezone(UTC)  # pragma: no cover - no 3 h gaps exist
-
-
 def in_quiet_hours(local: dt.time, start: dt.time | None, end: dt.time | None) -> bool:
     if start is None or end is None or start == end:
         return False
@@ -100,14 +83,14 @@ def respect_quiet_hours(fire_at: dt.datetime, tz: zoneinfo.ZoneInfo, start: dt.t
     end_day = local.date()
     if start > end and local.time() >= start:  # evening part of an overnight quiet period
         end_day += dt.timedelta(days=1)
-    return local_to_utc(dt.datetime.combine(end_day, end), tz)
+    return clock.to_utc(end_day, end, tz)
 
 
 def first_reminder_at(due_at: dt.datetime, tz: zoneinfo.ZoneInfo,
                       reminder_time: dt.time) -> dt.datetime:
     """The patient's reminder time on the local day the dose is due, as UTC."""
     due_day = due_at.astimezone(tz).date()
-    return local_to_utc(dt.datetime.combine(due_day, reminder_time), tz)
+    return clock.to_utc(due_day, reminder_time, tz)
 
 
 def dose_steps(*, due_at: dt.datetime, phase_kind: str, patient: PatientProfile,
@@ -250,7 +233,7 @@ def replan_stale(*, now: dt.datetime, policy: Policy, batch_size: int = BATCH_SI
 
 def lab_due_at(due_date: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     """A planned lab is due on a local day; its instant is that day's local midnight."""
-    return local_to_utc(dt.datetime.combine(due_date, dt.time(0)), tz)
+    return clock.to_utc(due_date, dt.time(0), tz)
 
 
 def plan_lab_steps(*, now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:

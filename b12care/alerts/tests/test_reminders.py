@@ -55,13 +55,15 @@ def test_the_first_reminder_is_at_local_eight_on_each_side_of_a_dst_change(zone,
 
 def test_a_reminder_time_in_the_spring_gap_fires_once_at_the_end_of_the_gap():
     tz = zoneinfo.ZoneInfo("America/New_York")
-    fire = reminders.local_to_utc(dt.datetime(2026, 3, 8, 2, 30), tz)
+    due = dt.datetime(2026, 3, 8, 9, 0, tzinfo=tz).astimezone(UTC)
+    fire = reminders.first_reminder_at(due, tz, dt.time(2, 30))
     assert fire == utc(2026, 3, 8, 7, 0)  # 03:00 EDT, where the clocks jumped to
 
 
 def test_a_reminder_time_that_happens_twice_fires_at_the_first_occurrence():
     tz = zoneinfo.ZoneInfo("Europe/London")
-    fire = reminders.local_to_utc(dt.datetime(2026, 10, 25, 1, 30), tz)
+    due = dt.datetime(2026, 10, 25, 9, 0, tzinfo=tz).astimezone(UTC)
+    fire = reminders.first_reminder_at(due, tz, dt.time(1, 30))
     assert fire == utc(2026, 10, 25, 0, 30)  # 01:30 BST, not 01:30 GMT an hour later
 
 

@@ -1,0 +1,48 @@
+"""Local wall-clock time and UTC: the one definition every app uses.
+
+Times are stored in UTC; schedules, reminders, sample times and "today" live in the patient's
+IANA zone. Daylight saving, as the product decided (docs/schedules.md): a local time that does
+not exist (clocks spring forward over it) is the first valid instant after the gap; a local time
+that happens twice (clocks fall back) is its first occurrence (``fold=0``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+
+def to_utc(day: dt.date, time_of_day: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime:
+    """The UTC instant of a local wall-clock time in ``tz``.
+
+    Daylight saving, as the product decided (docs/schedules.md):
+    - a local time that does not exist (clocks spring forward over it) becomes the first valid
+      time after the gap, i.e. the instant the clocks change (02:30 on 8 Mar 2026 in New York
+      is due at 03:00 EDT);
+    - a local time that happens twice (clocks fall back) is due once, at its first occurrence
+      (fold=0, i.e. still on summer time).
+    """
+    naive = dt.datetime.combine(day, time_of_day.replace(tzinfo=None))
+    first = naive.replace(tzinfo=tz, fold=0)
+    utc = first.astimezone(dt.UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) == naive:
+        return utc  # exists (once or twice; fold=0 picked the first)
+    # In a gap: fold=0 reads the wall time with the offset before the change (too late an
+    # instant), fold=1 with the offset after (too early). The change lies between the two.
+    low = naive.replace(tzinfo=tz, fold=1).astimezone(dt.UTC)
+    high = utc
+    if low > high:
+        low, high = high, low
+    before = low.astimezone(tz).utcoffset()
+    while high - low > dt.timedelta(seconds=1):
+        mid = low + (high - low) / 2
+        if mid.astimezone(tz).utcoffset() == before:
+            low = mid
+        else:
+            high = mid
+    return high.replace(microsecond=0)
+
+
+def local_day(instant: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.date:
+    """The patient's calendar day at ``instant``."""
+    return instant.astimezone(tz).date()
