@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
 from b12care.accounts.models import PatientProfile, Role, User
-from b12care.core import events
+from b12care.core import batches, events
 
 from . import scheduling
 from .models import (
@@ -138,6 +138,16 @@ def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Re
     result.missed = mark_missed(patient, now=now, announce=False)
     events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
     return result
+
+
+def planned_doses_roll(*, now: dt.datetime) -> int:
+    """``regenerate_planned_doses`` for every active patient on an active regimen, one
+    transaction each. Idempotent, so running it twice (two beats) is harmless."""
+    patients = PatientProfile.objects.filter(regimens__status=RegimenStatus.ACTIVE,
+                                             user__is_active=True).distinct()
+    return batches.each_in_own_transaction(
+        patients, lambda patient: regenerate_planned_doses(patient, now=now),
+        what="Rolling planned doses")
 
 
 def on_timezone_changed(changes: list[events.Change]) -> None:

@@ -4,41 +4,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-
-from django.db import transaction
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import batches
+from injections.models import RegimenStatus
 
 from .services import evaluate_patient
 
-log = logging.getLogger(__name__)
-
-BATCH_SIZE = 200
-
 
 def patients_on_treatment():
-    from injections.models import RegimenStatus
-
     return (PatientProfile.objects.filter(regimens__status=RegimenStatus.ACTIVE,
                                           user__is_active=True)
-            .select_related("user").distinct().order_by("pk"))
+            .select_related("user").distinct())
 
 
-def evaluate_patients(*, now: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
+def evaluate_patients(*, now: dt.datetime, batch_size: int = batches.BATCH_SIZE) -> int:
     """Run every patient's rules, one transaction per patient (a failure for one patient is
     logged and does not stop the others). Idempotent: dedup keys make re-runs update, not add."""
-    count = 0
-    last_pk = 0
-    while True:
-        batch = list(patients_on_treatment().filter(pk__gt=last_pk)[:batch_size])
-        if not batch:
-            return count
-        for patient in batch:
-            try:
-                with transaction.atomic():
-                    evaluate_patient(patient, now=now)
-            except Exception:
-                log.exception("Rule sweep failed for patient %s", patient.pk)
-            count += 1
-        last_pk = batch[-1].pk
+    return batches.each_in_own_transaction(
+        patients_on_treatment(), lambda patient: evaluate_patient(patient, now=now),
+        what="Rule sweep", batch_size=batch_size)
