@@ -11,7 +11,7 @@ export PORT
 help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
 	@echo "make test   run the whole test suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff and import-linter (the floors in docs/architecture.md)"
 	@echo "make bench  page and sweep benchmarks against PostgreSQL + gunicorn (docs/benchmarks.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -50,6 +50,7 @@ test: deps
 
 lint: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 fmt: deps
 	$(VENV)/bin/ruff format .
