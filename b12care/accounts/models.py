@@ -165,7 +165,7 @@ class PatientProfile(TimeStampedModel):
     phone = models.CharField(
         max_length=32, blank=True, help_text="Mobile number for text reminders (optional)."
     )
-    # Reminder preferences (issue D builds the sweeps that read them).
+    # Reminder preferences (read by the reminder sweep, b12care/alerts).
     remind_by_email = models.BooleanField("email reminders", default=True)
     remind_by_sms = models.BooleanField("text message reminders", default=False)
     remind_in_app = models.BooleanField("in-app reminders", default=True)
