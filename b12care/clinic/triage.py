@@ -396,21 +396,6 @@ def _ranked_page(user: User, *, now: dt.datetime, query: str, group: str, phase:
         counts=counts, total=patients[0].n_total), patients
 
 
-def _patients_of(user: User, ranked: RankedPage) -> list[PatientProfile] | None:
-    """The page's patients, through the access helper, in ranking order with their flags;
-    None if one is no longer visible (the caller ranks again)."""
-    by_pk = visible_patients(user).in_bulk([row[0] for row in ranked.rows])
-    patients = []
-    for pk, rank, overdue_dose, overdue_lab in ranked.rows:
-        patient = by_pk.get(pk)
-        if patient is None:
-            return None
-        patient.triage_rank = rank
-        patient.has_overdue_dose, patient.has_overdue_lab = overdue_dose, overdue_lab
-        patients.append(patient)
-    return patients
-
-
 def _fill_missing_rows(base: QuerySet[PatientProfile], *, now: dt.datetime) -> None:
     """Patients without a read-model row yet (just invited, or a database filled before the
     read model existed): compute their rows now rather than show them as "everyone else"."""
