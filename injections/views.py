@@ -7,7 +7,6 @@ import secrets
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,15 +34,9 @@ from .forms import (
     SupplyForm,
     TrainingForm,
 )
+from .history import history_page
 from .models import AdministeredBy, Injection, Phase, PlannedDose, Supply
 from .sections import body_map_sites
-
-PAGE_SIZE = 20
-
-
-
-
-
 
 # --- Patient pages ----------------------------------------------------------------------------
 
@@ -51,15 +44,12 @@ PAGE_SIZE = 20
 def overview(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     now = timezone.now()
-    page = Paginator(selectors.history(patient), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "patient": patient,
         "summary": selectors.schedule_summary(patient, now=now, upcoming=12),
-        "page": page,
+        "page": history_page(patient, viewer=request.user, now=now,
+                             number=request.GET.get("page")),
         "sites": body_map_sites(patient, now=now),
-        "readiness": services.self_injection_readiness(patient),
-        "now": now,
-        "edit_since": now - services.PATIENT_EDIT_PERIOD,
     }
     return render(request, "injections/overview.html", context)
 
@@ -272,9 +262,9 @@ def patient_regimen(request: HttpRequest, patient_id: int) -> HttpResponse:
 @clinician_required
 def patient_history(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id, action="injections.history")
-    page = Paginator(selectors.history(patient), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "injections/patient_history.html",
-                  {"patient": patient, "page": page, "can_edit_all": True})
+    page = history_page(patient, viewer=request.user, now=timezone.now(),
+                        number=request.GET.get("page"))
+    return render(request, "injections/patient_history.html", {"patient": patient, "page": page})
 
 
 @clinician_required
