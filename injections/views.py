@@ -3,7 +3,7 @@ Every patient-data query goes through b12care.accounts.access (outsiders get 404
 
 from __future__ import annotations
 
-import secrets
+import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +24,7 @@ from b12care.accounts.models import PatientProfile, Role
 from b12care.core import events
 from b12care.core.forms import add_service_errors
 
-from . import scheduling, selectors, services
+from . import entry, scheduling, selectors, services
 from .forms import (
     AssessmentForm,
     InjectionForm,
@@ -35,7 +35,7 @@ from .forms import (
     TrainingForm,
 )
 from .history import history_page
-from .models import AdministeredBy, Injection, Phase, PlannedDose, Supply
+from .models import Injection, Phase, Supply
 from .sections import body_map_sites
 
 # --- Patient pages ----------------------------------------------------------------------------
@@ -59,59 +59,40 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
     now = timezone.now()
     form = readiness = None
     if request.method == "POST":
-        # Readiness decides only whether "self" is a valid choice: read it when it was chosen.
-        # The rest of the page (suggested site, dose, body map) is built only if it is shown.
-        if request.POST.get("administered_by") == AdministeredBy.SELF:
-            readiness = services.self_injection_readiness(patient)
+        readiness = entry.readiness_for_choice(patient, request.POST.get("administered_by"))
         form = InjectionForm(request.POST, patient=patient,
                              allow_self=readiness.ready if readiness else True)
-        if form.is_valid():
-            try:
-                recorded = services.injection_record(
-                    patient=patient, recorded_by=request.user, now=timezone.now(),
-                    form_token=form.cleaned_data.get("form_token") or None,
-                    **form.service_values(),
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return _logged(request, recorded, done_url)
-    readiness = readiness or services.self_injection_readiness(patient)
-    self_reason = (f"Injecting yourself needs your clinician's sign-off first: ask "
-                   f"{readiness.contact}.") if not readiness.ready else ""
-    suggestion = services.suggest_site(patient, now=now)
-    regimen = services.active_regimen(patient)
-    phases = services.phases_of(regimen) if regimen else []
-    dose = None
-    if request.GET.get("dose", "").isdigit():
-        dose = PlannedDose.objects.filter(patient=patient, pk=int(request.GET["dose"])).first()
-    phase = next((p for p in phases if dose and p.pk == dose.phase_id),
-                 phases[0] if phases else None)
-    if dose is None and regimen is not None:
-        dose = PlannedDose.objects.filter(patient=patient, regimen=regimen, status="open").first()
-        phase = next((p for p in phases if dose and p.pk == dose.phase_id), phase)
+        recorded = _record(request, form, patient, now=now)
+        if recorded is not None:
+            return _logged(request, recorded, done_url)
+    page = entry.log_page(patient, now=now, dose_id=request.GET.get("dose", ""),
+                          readiness=readiness)
     if form is None:
-        initial = {
-            "taken_at": now,
-            "form_token": secrets.token_urlsafe(24),
-            "site": suggestion.site,
-            "administered_by": "self" if readiness.ready else "nurse",
-            "product": phase.product if phase else "hydroxocobalamin",
-            "dose": phase.dose if phase else "1",
-            "unit": phase.unit if phase else "mg",
-        }
-        form = InjectionForm(initial=initial, patient=patient, allow_self=readiness.ready,
-                             self_reason=self_reason)
+        form = InjectionForm(initial=page.initial, patient=patient,
+                             allow_self=page.readiness.ready, self_reason=page.self_reason)
     else:  # shown again with its errors: offer "self" only to a patient who is ready
-        form.offer_self(readiness.ready, self_reason)
-    context = {
-        "patient": patient, "form": form, "suggestion": suggestion, "readiness": readiness,
-        "dose_row": selectors.dose_row(dose, {p.pk: p for p in phases}, patient.tz, now)
-        if dose else None,
-        "cancel_url": cancel_url, "on_behalf": request.user.role != Role.PATIENT,
-        "sites": body_map_sites(patient, now=now),
-    }
-    return render(request, "injections/log.html", context)
+        form.offer_self(page.readiness.ready, page.self_reason)
+    return render(request, "injections/log.html", {
+        "patient": patient, "form": form, "suggestion": page.suggestion,
+        "readiness": page.readiness, "dose_row": page.dose_row, "cancel_url": cancel_url,
+        "on_behalf": request.user.role != Role.PATIENT, "sites": body_map_sites(patient, now=now),
+    })
+
+
+def _record(request: HttpRequest, form: InjectionForm, patient: PatientProfile, *,
+            now: dt.datetime) -> services.Recorded | None:
+    """Record a valid entry; None when the form or the service refused it (its errors are
+    then on the form)."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.injection_record(
+            patient=patient, recorded_by=request.user, now=now,
+            form_token=form.cleaned_data.get("form_token") or None, **form.service_values(),
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
 
 
 def _logged(request: HttpRequest, recorded: services.Recorded, done_url: str) -> HttpResponse:
