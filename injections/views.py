@@ -24,7 +24,7 @@ from b12care.accounts.models import PatientProfile, Role
 from b12care.core import events
 from b12care.core.forms import add_service_errors
 
-from . import entry, scheduling, selectors, services
+from . import drafts, entry, scheduling, selectors, services
 from .forms import (
     AssessmentForm,
     InjectionForm,
@@ -291,53 +291,52 @@ def _phase_for(request, patient_id: int, phase_id: int) -> tuple[PatientProfile,
     return patient, phase
 
 
+def _phase_to_edit(request: HttpRequest, patient_id: int,
+                   phase_id: int | None) -> tuple[PatientProfile, Phase | None]:
+    """The stored phase to change, or a draft of a new one (None: no active regimen)."""
+    if phase_id is not None:
+        return _phase_for(request, patient_id, phase_id)
+    patient = access_patient(request.user, patient_id, action="injections.phase_add")
+    regimen = services.active_regimen(patient)
+    return patient, drafts.new_phase(regimen) if regimen else None
+
+
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def phase_edit(request: HttpRequest, patient_id: int, phase_id: int | None = None) -> HttpResponse:
-    if phase_id is None:
-        patient = access_patient(request.user, patient_id, action="injections.phase_add")
-        regimen = services.active_regimen(patient)
-        if regimen is None:
-            messages.info(request, "Create a regimen first.")
-            return redirect("injections:regimen_new", patient_id=patient.pk)
-        phase = Phase(regimen=regimen, order=len(services.phases_of(regimen)) + 1,
-                      kind="maintenance", dose=1)
-    else:
-        patient, phase = _phase_for(request, patient_id, phase_id)
-        regimen = phase.regimen
+    patient, phase = _phase_to_edit(request, patient_id, phase_id)
+    if phase is None:
+        messages.info(request, "Create a regimen first.")
+        return redirect("injections:regimen_new", patient_id=patient.pk)
     now = timezone.now()
-    form = PhaseForm(request.POST or None, instance=Phase(**{
-        f.attname: getattr(phase, f.attname) for f in Phase._meta.concrete_fields}))
+    form = PhaseForm(request.POST or None, instance=drafts.draft_of(phase))
     rows = None
     if request.method == "POST" and form.is_valid():
         values = form.phase_values()
-        if "save" in request.POST:
-            try:
-                if phase.pk:
-                    services.phase_update(phase=phase, by=request.user, now=now, **values)
-                else:
-                    services.phase_add(regimen=regimen, by=request.user, now=now, **values)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "The phase is saved. Future doses follow the new "
-                                          "schedule; doses already taken are unchanged.")
-                return redirect("injections:patient_regimen", patient_id=patient.pk)
+        if "save" in request.POST and _save_phase(request, form, phase, values, now=now):
+            messages.success(request, "The phase is saved. Future doses follow the new "
+                                      "schedule; doses already taken are unchanged.")
+            return redirect("injections:patient_regimen", patient_id=patient.pk)
         if not form.errors:
-            phases = [form.instance if p.pk == phase.pk else p
-                      for p in services.phases_of(regimen)]
-            if not phase.pk:
-                phases.append(form.instance)
-            for name, value in values.items():
-                setattr(form.instance, name, value)
             try:
-                rows = services.preview(phases, patient=patient, now=now,
-                                        only=form.instance)
+                rows = drafts.draft_preview(phase=phase, draft=form.instance, values=values,
+                                            patient=patient, now=now)
             except ValidationError as exc:
                 add_service_errors(form, exc)
     return render(request, "injections/phase_form.html", {
         "patient": patient, "form": form, "phase": phase, "preview": rows,
     })
+
+
+def _save_phase(request: HttpRequest, form: PhaseForm, phase: Phase, values: dict, *,
+                now: dt.datetime) -> bool:
+    """Save the change; False with the service's errors on the form when it was refused."""
+    try:
+        drafts.phase_save(phase=phase, values=values, by=request.user, now=now)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    return True
 
 
 @clinician_required
