@@ -363,6 +363,11 @@ def phase_end(request: HttpRequest, patient_id: int, phase_id: int) -> HttpRespo
     })
 
 
+# The service that records each of the readiness page's two forms.
+READINESS_RECORDS = {"assessment": services.assessment_record,
+                     "training": services.training_record}
+
+
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def readiness(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -376,16 +381,8 @@ def readiness(request: HttpRequest, patient_id: int) -> HttpResponse:
                                  initial={"observed_on": today}, prefix="t")
     form = {"assessment": assessment_form, "training": training_form}.get(which)
     if form is not None and form.is_valid():
-        data = form.cleaned_data
         try:
-            if which == "assessment":
-                services.assessment_record(
-                    patient=patient, by=request.user, assessed_on=data["assessed_on"],
-                    items={k: data[k] for k in form.Meta.fields[1:-1]}, notes=data["notes"])
-            else:
-                services.training_record(
-                    patient=patient, by=request.user, observed_on=data["observed_on"],
-                    items={k: data[k] for k in form.Meta.fields[1:-1]}, notes=data["notes"])
+            READINESS_RECORDS[which](patient=patient, by=request.user, **form.service_values())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
