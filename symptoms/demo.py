@@ -5,7 +5,8 @@ daily at first, then every few days, then weekly. Symptoms of anaemia (tiredness
 breathlessness, palpitations, sore tongue) settle within weeks; memory and mood more slowly;
 nerve symptoms over months and not always completely, so "energy improved first, nerves
 later" shows on the trend charts. The "neuro_worsening" patient improves and then, over the
-last ~12 days, her numbness rises again by 3 or more points (the neurological worsening rule catches it).
+last ~12 days, her numbness rises again by 3 or more points (the neurological worsening
+rule catches it).
 """
 
 from __future__ import annotations
