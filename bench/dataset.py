@@ -49,7 +49,8 @@ def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.connection.cursor().copy_expert(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            f"COPY {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+            "FROM STDIN WITH (FORMAT csv, NULL '\\N')",
             buffer,
         )
 
