@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import random
+import sys
 from decimal import Decimal
 
 from django.apps import apps
@@ -128,7 +129,8 @@ def _clinical_history(patients: list[PatientProfile], clinician: User, now: dt.d
             _diary(patient, symptoms, now, rng)
             _labs(patient, analytes, now, rng)
         if index % 100 == 99:
-            print(f"# bench dataset: {index + 1}/{len(patients)} patients", flush=True)
+            print(f"# bench dataset: {index + 1}/{len(patients)} patients", file=sys.stderr,
+                  flush=True)
 
 
 def _mark_taken(taken, injections) -> None:
@@ -246,7 +248,7 @@ def build_others(n: int) -> int:
             clones = {t: [i for i in range(start + j, n, len(templates))]
                       for j, t in enumerate(chunk)}
             done += _copy_patients(clones, bench_clinician, clinicians)
-            print(f"# bench dataset: {done}/{n} other-team patients", flush=True)
+            print(f"# bench dataset: {done}/{n} other-team patients", file=sys.stderr, flush=True)
     return n
 
 
