@@ -262,27 +262,50 @@ def celery_tasks_run(env: dict) -> int:
         return -1
 
 
+def queued() -> int:
+    import redis
+
+    return redis.Redis.from_url(ENV["REDIS_URL"]).llen("celery")
+
+
+def drain(seconds: int = 180) -> None:
+    """Let the worker empty the queue first (tasks left by earlier runs' POSTs), so the mixed
+    window holds only what its own traffic and beat produce."""
+    started, left = time.monotonic(), queued()
+    while left and time.monotonic() - started < seconds:
+        time.sleep(1)
+        left = queued()
+    log(f"mixed: queue drained before the load in {time.monotonic() - started:.0f} s "
+        f"({left} left)")
+
+
 def run_mixed(spec: dict, memory: WorkerMemory) -> None:
     """MIXED_SECONDS of patients' and clinicians' requests at once, with a real Celery worker
     and beat on Redis consuming what the writes enqueue."""
     celery_log = ROOT / "var" / "bench-celery.log"
     log(f"mixed: Celery worker and beat on {ENV['REDIS_URL']}, log in {celery_log}")
-    worker = start([str(BIN / "celery"), "-A", "b12care", "worker", "--loglevel", "WARNING",
+    # A fresh beat schedule each run: every periodic task is first sent one interval after the
+    # start (relay at 30 s, heartbeat at 60 s), not all at once because the last run was long ago.
+    for old in (ROOT / "var").glob("bench-celerybeat-schedule*"):
+        old.unlink()
+    worker = start([str(BIN / "celery"), "-A", "b12care", "worker", "--loglevel", "INFO",
                     "--concurrency", "1", "--hostname", "bench@%h"], ENV, log_to=celery_log)
-    beat = start([str(BIN / "celery"), "-A", "b12care", "beat", "--loglevel", "WARNING"], ENV,
+    beat = start([str(BIN / "celery"), "-A", "b12care", "beat", "--loglevel", "INFO"], ENV,
                  log_to=celery_log)
     port = free_port()
     server = None
     try:
         if not celery_ready(ENV):
             raise SystemExit("the Celery worker did not answer a ping within 30 s")
+        drain()
+        tasks_before = celery_tasks_run(ENV)
         server = start_gunicorn(port, ENV)
         memory.watch(server.pid)
         result = load.run(f"http://127.0.0.1:{port}", spec, seconds=MIXED_SECONDS,
                           threads=CONNECTIONS)
         memory.done(server.pid)
-        log(f"mixed: per kind [ok, errors] {result.by_kind}; worker ran "
-            f"{celery_tasks_run(ENV)} task(s)")
+        log(f"mixed: per kind [ok, errors] {result.by_kind}; the worker ran "
+            f"{celery_tasks_run(ENV) - tasks_before} task(s) during the load")
         for why in result.first_errors:
             log(f"mixed error: {why}")
     finally:
