@@ -296,8 +296,6 @@ def _copied_row(model, fields, values: list, i: int, new_pk: int, ids: dict) -> 
         elif field.is_relation and value is not None:
             target = ids.get((i, field.related_model._meta.label), {})
             row[position] = target.get(int(value), value)
-            if field.primary_key:  # a one-to-one primary key (a profile-like row)
-                ids.setdefault((i, label), {})[int(value)] = row[position]
         elif field.name == "email" and label == "accounts.User":
             row[position] = OTHER_PATIENT.format(i)
         elif field.name == "last_name" and label == "accounts.User":
