@@ -91,8 +91,10 @@ def db_name(url: str) -> str:
 
 def psql(url: str, sql: str) -> str:
     maintenance = url.rsplit("/", 1)[0] + "/postgres"
-    return subprocess.run(["psql", maintenance, "-tAc", sql], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    done = subprocess.run(["psql", maintenance, "-tAc", sql], capture_output=True, text=True)
+    if done.returncode:  # e.g. the template database is in use by another session
+        raise SystemExit(f"psql: {sql}: {done.stderr.strip()}")
+    return done.stdout.strip()
 
 
 def database_exists(url: str) -> bool:
