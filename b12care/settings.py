@@ -247,7 +247,4 @@ B12_SMS_BACKEND = env.str("SMS_BACKEND", default="b12care.alerts.channels.sms.Co
 B12_SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
 
 # --- Product ------------------------------------------------------------------------------------
-# Only `make bench` turns this on: adds /bench/baseline/, the bare 50-row page that every
-# benchmarked page is compared with.
-BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 DEMO_PASSWORD = "b12-demo-pass"  # demo data only: printed by make run, documented in README

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -26,6 +25,3 @@ urlpatterns = [
     path("alerts/", include("b12care.alerts.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.BENCH_ENDPOINTS:
-    urlpatterns.append(path("bench/baseline/", core_views.bench_baseline, name="bench_baseline"))

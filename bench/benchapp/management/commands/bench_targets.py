@@ -1,7 +1,11 @@
-"""`manage.py bench_targets`: the pages `make bench` loads, with signed-in session cookies (JSON).
+"""`manage.py bench_targets`: what `make bench` loads, with signed-in session cookies (JSON).
 
-Sessions are created directly in the session store for the bench clinician and bench patient 0;
-POSTs carry a CSRF cookie and the matching X-CSRFToken header, as a browser's form would.
+Sessions are created directly in the session store for the bench clinician and bench patients;
+POSTs carry a CSRF cookie and the matching X-CSRFToken header, as a browser's form would, and
+``__TOKEN__`` in a body is replaced by a fresh token per request (a new injection each time).
+
+Output: ``{"pages": [...], "mixed": {...}}``. ``pages`` are loaded one at a time with wrk
+(baseline first); ``mixed`` is what bench/load.py rotates over for the mixed run.
 """
 
 import datetime as dt
@@ -10,11 +14,13 @@ import secrets
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from b12care.accounts.models import User
+from bench.benchapp.management.base import BenchCommand
 from bench.dataset import BENCH_CLINICIAN, BENCH_PATIENT
+
+ROTATED_PATIENTS = 50
 
 
 def session_cookie(user: User, csrf: str) -> str:
@@ -26,7 +32,16 @@ def session_cookie(user: User, csrf: str) -> str:
     return f"sessionid={session.session_key}; csrftoken={csrf}"
 
 
-class Command(BaseCommand):
+def diary_body() -> str:
+    """Today's check-in as the diary form posts it (symptoms/forms.py: ``s_<code>`` = 0-10):
+    low scores, so no red flag sends the patient to the guidance page."""
+    from symptoms.models import Symptom
+
+    codes = Symptom.objects.filter(is_active=True).order_by("pk").values_list("code", flat=True)
+    return "&".join([*(f"s_{code}=2" for code in codes), "notes=bench"])
+
+
+class Command(BenchCommand):
     help = "Print the benchmark targets as JSON."
 
     def handle(self, *args, **options):
@@ -42,17 +57,27 @@ class Command(BaseCommand):
         log_body = (f"taken_at={taken_at}&site=left_deltoid&administered_by=nurse"
                     "&product=hydroxocobalamin&dose=1&unit=mg&lot_number=&expiry_date=&pain=1"
                     "&notes=&form_token=__TOKEN__")
-        targets = [
+        # POSTs rotate over 50 bench patients: real patients do not log dozens of doses a
+        # second each, and one patient's POSTs would queue on that patient's row locks.
+        rotated = list(User.objects.filter(email__startswith="bench.patient")
+                       .select_related("patient_profile").order_by("pk")[:ROTATED_PATIENTS])
+        rotated_cookies = [session_cookie(user, csrf) for user in rotated]
+        pages = [
             {"name": "baseline", "path": "/bench/baseline/", "cookie": as_clinician},
             {"name": "patient_home", "path": "/me/", "cookie": as_patient},
             {"name": "log_injection", "path": "/injections/log/", "cookie": as_patient,
              "post_body": log_body, "headers": {"X-CSRFToken": csrf},
-             # POSTs rotate over 50 bench patients: real patients do not log dozens of doses
-             # a second each, and one patient's POSTs would queue on that patient's row locks.
-             "cookies": [session_cookie(user, csrf) for user in User.objects.filter(
-                 email__startswith="bench.patient").order_by("pk")[:50]]},
+             "cookies": rotated_cookies},
             {"name": "dashboard", "path": "/clinic/", "cookie": as_clinician},
             {"name": "review", "path": f"/clinic/patients/{patient.pk}/",
              "cookie": as_clinician},
         ]
-        self.stdout.write(json.dumps(targets))
+        mixed = {
+            "csrf": csrf,
+            "clinician_cookie": as_clinician,
+            "patient_cookies": rotated_cookies,
+            "review_paths": [f"/clinic/patients/{u.patient_profile.pk}/" for u in rotated],
+            "log_body": log_body,
+            "diary_body": diary_body(),
+        }
+        self.stdout.write(json.dumps({"pages": pages, "mixed": mixed}))

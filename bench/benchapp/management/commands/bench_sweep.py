@@ -1,11 +1,14 @@
-"""Time one reminder sweep over a large dataset (issue 6, "Sweep at scale").
+"""Time one reminder sweep over a large dataset.
 
+    DJANGO_SETTINGS_MODULE=bench.settings \
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/b12care_bench_sweep \
     REDIS_URL=redis://127.0.0.1:6379/5 python manage.py bench_sweep --patients 100000
 
-PostgreSQL only, and it must be a **dedicated database** (not the page bench's, not a real one):
-the command adds N synthetic patients (``sweep.patient<i>@bench.example``) and rewrites their
-reminder rows on every run. It prints exactly one line on stdout:
+Bench settings only: it purges the Celery queue, so it never ships in the product. PostgreSQL
+only, and it must be a **dedicated database** whose name contains "bench" (checked; not the
+page bench's, never a real one): the command adds N synthetic patients
+(``sweep.patient<i>@bench.example``) and rewrites their reminder rows on every run. It prints
+exactly one line on stdout:
 
     bench sweep patients=<N> due=<n> seconds=<s> rows_per_s=<n>
 
@@ -34,8 +37,10 @@ import sys
 import time
 import zoneinfo
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
+
+from bench.benchapp.management.base import BenchCommand
 
 NOW = dt.datetime(2026, 1, 14, 10, 0, tzinfo=dt.UTC)
 PREVIOUS_SWEEP = NOW - dt.timedelta(minutes=5)
@@ -87,7 +92,7 @@ def patient_plan(i: int) -> dict:
             "quiet": not is_due(i) and i % 4 == 0}
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Time one reminder sweep over N synthetic patients (PostgreSQL only)."
 
     def add_arguments(self, parser):
@@ -96,11 +101,6 @@ class Command(BaseCommand):
                             help="Drop the bench patients and build them again.")
 
     def handle(self, *args, patients: int, rebuild: bool = False, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError(
-                "bench_sweep needs PostgreSQL: run it with DATABASE_URL pointing at a dedicated "
-                "database, e.g. postgres://postgres@127.0.0.1:5432/b12care_bench_sweep "
-                "(never the page bench's or a real one).")
         if patients < 100:
             raise CommandError("Use at least 100 patients.")
         self.ensure_dataset(patients, rebuild=rebuild)
