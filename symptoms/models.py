@@ -62,8 +62,15 @@ class CheckIn(TimeStampedModel):
     notes = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, related_name="+")
+    # Read model for the dashboard's nerve trend, written with the scores
+    # (symptoms.services; definition: selectors.live_worst_nerve_scores).
+    worst_nerve_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False,
+        help_text="Highest score of a nerve symptom in this check-in; empty when none was scored.",
+    )
 
-    history = HistoricalRecords()
+    # A derived fact: its history is the scores' history.
+    history = HistoricalRecords(excluded_fields=["worst_nerve_score"])
 
     class Meta:
         ordering = ["-local_date"]
@@ -75,12 +82,6 @@ class CheckIn(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.patient} diary {self.local_date}"
-
-    def split_scores(self) -> tuple[list, list[str]]:
-        """(scores above 0, names of symptoms answered 0), from the prefetched scores."""
-        scores = list(self.scores.all())
-        return ([s for s in scores if s.severity],
-                [s.symptom.name.lower() for s in scores if not s.severity])
 
 
 class SymptomScore(models.Model):
