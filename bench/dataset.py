@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from b12care.accounts.models import CareTeamMembership, PatientProfile, Role, User
 from b12care.clinic.state import refresh_all
+from labs import latest
+from symptoms.services import worst_nerve_scores_reconcile
 
 BENCH_CLINICIAN = "bench.clinician@b12care.example"
 BENCH_PATIENT = "bench.patient0@b12care.example"
@@ -172,7 +174,10 @@ def build(n: int, *, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     clinician, new = _people(n)
     _clinical_history(new, clinician, now)
-    refresh_all(now=now)  # the triage read model (the bulk load bypasses the services)
+    # The read models (the bulk load bypasses the services that keep them).
+    refresh_all(now=now)
+    worst_nerve_scores_reconcile()
+    latest.refresh_all()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
     return len(new)
