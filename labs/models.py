@@ -202,9 +202,12 @@ class LatestLabResult(models.Model):
     highest id), with the facts pages show. Kept by ``labs.latest`` in the transaction that
     records, edits or deletes a result; ``labs.latest.live_latest`` is its definition."""
 
+    # The unique (patient, analyte) index serves both lookups; an analyte is never deleted
+    # while it has results (PROTECT), so its rows here need no index of their own.
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE,
-                                related_name="latest_lab_results")
-    analyte = models.ForeignKey(Analyte, on_delete=models.CASCADE, related_name="+")
+                                related_name="latest_lab_results", db_index=False)
+    analyte = models.ForeignKey(Analyte, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)
     result = models.ForeignKey(LabResult, on_delete=models.CASCADE, related_name="+")
     value = models.DecimalField("value (canonical unit)", max_digits=14, decimal_places=4,
                                 null=True, blank=True)

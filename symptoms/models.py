@@ -55,8 +55,10 @@ class Symptom(models.Model):
 class CheckIn(TimeStampedModel):
     """A patient's diary for one local day (their own zone); updated in place that day."""
 
+    # No index of its own: the (patient, local_date) indexes below serve every patient lookup,
+    # and a patient-only index tempts PostgreSQL to read a patient's whole diary for a few days.
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE,
-                                related_name="checkins")
+                                related_name="checkins", db_index=False)
     local_date = models.DateField(help_text="The patient's own calendar day.")
     recorded_at = models.DateTimeField(help_text="Last saved (UTC).")
     notes = models.TextField(blank=True)

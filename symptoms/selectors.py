@@ -148,7 +148,7 @@ def nerve_trends(patients: Iterable[PatientProfile], *, now: dt.datetime,
     rows = (CheckIn.objects.filter(patient_id__in=list(todays), local_date__gte=first,
                                    local_date__lte=max(todays.values()),
                                    worst_nerve_score__isnull=False)
-            .values_list("patient_id", "local_date", "worst_nerve_score"))
+            .order_by().values_list("patient_id", "local_date", "worst_nerve_score"))
     by_patient: dict[int, dict[dt.date, int]] = defaultdict(dict)
     for patient_id, day, score in rows:
         by_patient[patient_id][day] = score

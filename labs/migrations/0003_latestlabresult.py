@@ -44,8 +44,8 @@ class Migration(migrations.Migration):
                 ('band', models.CharField(blank=True, max_length=60, verbose_name='decision band')),
                 ('sampled_at', models.DateTimeField()),
                 ('sampled_on', models.DateField()),
-                ('analyte', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='labs.analyte')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='latest_lab_results', to='accounts.patientprofile')),
+                ('analyte', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='labs.analyte')),
+                ('patient', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='latest_lab_results', to='accounts.patientprofile')),
                 ('result', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='labs.labresult')),
             ],
             options={
