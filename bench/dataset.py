@@ -32,6 +32,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from b12care.accounts.models import CareTeamMembership, PatientProfile, Role, User
+from labs import latest
+from symptoms.services import worst_nerve_scores_reconcile
 
 BENCH_CLINICIAN = "bench.clinician@b12care.example"
 BENCH_PATIENT = "bench.patient0@b12care.example"
@@ -320,7 +322,9 @@ def _reserve_ids(model, count: int) -> int:
 
 def finish() -> None:
     """Fill the read models, then VACUUM ANALYZE (fresh statistics, set visibility maps)."""
-    # The product's own reconcile: the bulk load bypassed the services that keep them current.
+    # The product's own reconciles: the bulk load bypassed the services that keep them current.
+    worst_nerve_scores_reconcile()
+    latest.refresh_all()
     call_command("refresh_triage_state", stdout=io.StringIO())
     vacuum_analyze()
 

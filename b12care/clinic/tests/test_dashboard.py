@@ -119,7 +119,7 @@ def test_a_row_shows_phase_progress_next_dose_adherence_trend_and_key_labs(
     assert "Wed 25 Nov, 09:00" in body  # the patient's own wall clock, not UTC
     assert row.trend_direction == "worse"
     assert "↑ worse" in body
-    assert [(lab.analyte.key, lab.flag) for lab in row.labs] == [("hb", "low")]
+    assert [(lab.key, lab.flag) for lab in row.labs] == [("hb", "low")]
 
 
 def test_filters_by_group_phase_and_search(clinician_client, clinician):

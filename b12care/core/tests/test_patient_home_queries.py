@@ -12,7 +12,7 @@ from b12care.alerts.services import record_findings
 from b12care.clinic.tests.test_review import NOW, history
 
 pytestmark = pytest.mark.django_db
-HOME_QUERY_BUDGET = 12
+HOME_QUERY_BUDGET = 10
 
 
 def home_queries(client, patient) -> list[str]:
