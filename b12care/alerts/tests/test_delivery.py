@@ -1,12 +1,16 @@
 """Outbox delivery: claim with a lease, send once, retry with backoff, relay and reconcile."""
 
 import datetime as dt
+import json
+import threading
 
 import pytest
+import time_machine
 from django.core import mail
+from django.db import connection
 
-from b12care.alerts import delivery, services
-from b12care.alerts.channels import DeliveryError
+from b12care.alerts import delivery, lifecycle, outbox, tasks
+from b12care.alerts.channels import DeliveryError, in_app
 from b12care.alerts.models import InAppMessage, Notification
 from b12care.alerts.rules import Finding
 
@@ -19,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def rows(patient):
     finding = Finding("neuro_worsening", "urgent", "neuro_worsening:balance",
                       "Contact your clinician today.", "Balance rose from 2 to 6/10")
-    services.record_findings(patient, [finding], now=NOW)
+    lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     return {r.channel: r for r in Notification.objects.all()}
 
 
@@ -63,8 +67,6 @@ def test_in_app_delivery_adds_one_unread_message_to_the_notification_centre(rows
     message = InAppMessage.objects.get()
     assert message.user == clinician and message.read_at is None
     # re-delivery after a crash does not add a second row
-    from b12care.alerts.channels import in_app
-
     in_app.send(rows["in_app"])
     assert InAppMessage.objects.count() == 1
 
@@ -158,10 +160,6 @@ def test_redrive_makes_failed_rows_due_again(rows):
 
 
 def test_the_deliver_batch_task_sends_every_id_it_is_given(rows):
-    import time_machine
-
-    from b12care.alerts import tasks
-
     with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
         outcome = tasks.deliver_batch.run([r.pk for r in rows.values()])
     assert outcome == {"sent": 2}
@@ -170,27 +168,25 @@ def test_the_deliver_batch_task_sends_every_id_it_is_given(rows):
 
 def test_text_messages_go_through_the_file_backend_with_an_idempotency_key(patient, settings,
                                                                           tmp_path):
-    import json
-
     settings.B12_SMS_BACKEND = "b12care.alerts.channels.sms.FileBackend"
     settings.B12_SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
     patient.remind_by_sms, patient.phone = True, "+447700900123"
     patient.save()
     finding = Finding("missed_doses", "review", "missed_doses", "Ask your clinic.", "late")
-    services.record_findings(patient, [finding], now=NOW)
+    lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     sms = Notification.objects.get(channel="sms")
     assert delivery.deliver(sms.pk, now=NOW) == "sent"
     [line] = (tmp_path / "sms.jsonl").read_text().splitlines()
     assert json.loads(line) == {"to": "+447700900123", "body": sms.body,
                                 "key": f"notification-{sms.pk}"}
-    assert sms.body == services.MESSAGE_BODY_PATIENT  # no clinical detail in a text
+    assert sms.body == outbox.MESSAGE_BODY_PATIENT  # no clinical detail in a text
 
 
 def test_a_text_to_someone_without_a_number_fails_permanently(patient):
     patient.remind_by_sms, patient.phone = True, "+447700900123"
     patient.save()
     finding = Finding("missed_doses", "review", "missed_doses", "Ask your clinic.", "late")
-    services.record_findings(patient, [finding], now=NOW)
+    lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     patient.phone = ""
     patient.save()
     assert delivery.deliver(Notification.objects.get(channel="sms").pk, now=NOW) == "failed"
@@ -198,14 +194,10 @@ def test_a_text_to_someone_without_a_number_fails_permanently(patient):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_delivering_the_same_row_at_once_send_it_once(patient, clinician):
-    import threading
-
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL for truly concurrent writers; SQLite serialises them")
     finding = Finding("neuro_worsening", "urgent", "neuro_worsening:balance", "p", "c")
-    services.record_findings(patient, [finding], now=NOW)
+    lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     email = Notification.objects.get(channel="email").pk
     barrier = threading.Barrier(2)
     outcomes, sends = [], []
