@@ -3,6 +3,7 @@ only when a fact changed, and is what the pages read."""
 
 import datetime as dt
 import random
+import threading
 from importlib import import_module
 
 import pytest
@@ -152,3 +153,31 @@ def test_the_dashboard_counts_open_alerts_from_the_summary(clinician, patient):
     patient.triage_rank = triage.URGENT
     [row] = triage.build_rows([patient], now=NOW)
     assert (row.urgent_alerts, row.review_alerts, row.other_alerts) == (1, 1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_adding_alerts_for_one_patient_at_once_keep_the_summary_true(patient):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for truly concurrent writers; SQLite serialises them")
+    lifecycle.findings_record(patient=patient, findings=[finding("hb", "review")], now=NOW)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def write(key: str) -> None:
+        try:
+            barrier.wait()
+            lifecycle.findings_record(patient=patient, findings=[finding(key, "urgent")],
+                                      now=NOW)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(key,)) for key in ("neuro", "site")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert stored_summary(patient.pk).urgent_open == 2
+    assert stored_summary(patient.pk) == live_summary(patient.pk)
