@@ -54,8 +54,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-drive: make selected unsent rows due now")
     def redrive(self, request, queryset):
-        n = delivery.redrive(ids=queryset.values_list("pk", flat=True), include_failed=True,
-                             now=timezone.now())
+        n = delivery.notifications_redrive(ids=queryset.values_list("pk", flat=True),
+                                           include_failed=True, now=timezone.now())
         self.message_user(request, f"{n} notification(s) will be delivered again.")
 
 

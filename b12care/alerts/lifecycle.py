@@ -39,7 +39,7 @@ def findings_record(*, patient: PatientProfile, findings: Iterable[Finding], now
     findings = list(findings)
     if not findings:
         return []
-    stored = summary.summary_lock(patient.pk)
+    stored = summary.alert_summary_lock(patient_id=patient.pk)
     alerts, notified = [], False
     for finding in findings:
         rule = (rules or {}).get(finding.rule) or alert_rule_ensure(code=finding.rule)
@@ -132,7 +132,7 @@ def _require_staff(user: User) -> None:
 def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "") -> Alert:
     """open -> acknowledged. Touches this alert only: other alerts stay open."""
     _require_staff(by)
-    stored = summary.summary_lock(alert.patient_id)
+    stored = summary.alert_summary_lock(patient_id=alert.patient_id)
     values = {"status": AlertStatus.ACKNOWLEDGED, "acknowledged_at": now, "acknowledged_by": by}
     if note.strip():
         values["note"] = note.strip()
@@ -151,7 +151,7 @@ def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str) -> Ale
     _require_staff(by)
     if not note.strip():
         raise ValidationError({"note": "Write what was done, e.g. 'Phoned patient, seen today'."})
-    stored = summary.summary_lock(alert.patient_id)
+    stored = summary.alert_summary_lock(patient_id=alert.patient_id)
     current = Alert.objects.select_for_update().get(pk=alert.pk)
     if current.status == AlertStatus.RESOLVED:
         raise ValidationError("This alert was already resolved.")

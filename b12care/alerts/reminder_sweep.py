@@ -21,7 +21,7 @@ from b12care.accounts.models import PatientProfile
 from injections.models import DoseStatus, PlannedDose
 from labs.models import PlannedLab, PlanStatus
 
-from .delivery import enqueue_ids
+from .delivery import notifications_enqueue
 from .lifecycle import patient_rules_evaluate
 from .models import (
     ReminderPlan,
@@ -280,7 +280,7 @@ def _hand_over(ids: list[int], *, now: dt.datetime, enqueue: Enqueue | None) -> 
     if enqueue is None:
         relay_kick_on_commit()
     else:
-        transaction.on_commit(partial(enqueue_ids, ids, now=now, enqueue=enqueue))
+        transaction.on_commit(partial(notifications_enqueue, ids=ids, now=now, enqueue=enqueue))
 
 
 # --- The sweep ----------------------------------------------------------------------------------

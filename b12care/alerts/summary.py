@@ -2,8 +2,8 @@
 alert, with the open counts per severity, the acknowledged count, the newest open finding and
 the most severe open alert.
 
-``lifecycle.py`` locks the row before it writes a patient's alerts (``summary_lock``) and
-calls ``alert_summary_refresh`` after, in the same transaction. Locking first serialises the
+``lifecycle.py`` locks the row before it writes a patient's alerts (``alert_summary_lock``)
+and calls ``alert_summary_refresh`` after, in the same transaction. Locking first serialises the
 alert writes of one patient, so under READ COMMITTED the facts read after the lock include
 every transaction that refreshed the row before (no lost update). The row is rewritten only
 when a fact changed.
@@ -54,7 +54,7 @@ def facts_from_rows(rows: Iterable[tuple]) -> SummaryFacts:
                         acknowledged, newest, top[2] if top else None)
 
 
-def summary_lock(patient_id: int) -> SummaryFacts:
+def alert_summary_lock(*, patient_id: int) -> SummaryFacts:
     """Lock the patient's summary row (creating it if needed) and return its stored facts."""
     rows = AlertSummary.objects.select_for_update().filter(patient_id=patient_id)
     stored = rows.values_list(*FACT_FIELDS).first()
@@ -68,7 +68,7 @@ def summary_lock(patient_id: int) -> SummaryFacts:
 
 def alert_summary_refresh(*, patient_id: int, stored: SummaryFacts) -> bool:
     """Recompute one patient's facts after their alerts changed (the row is locked, its
-    stored facts read, by ``summary_lock``); write only if one changed."""
+    stored facts read, by ``alert_summary_lock``); write only if one changed."""
     facts = facts_from_rows(Alert.objects.filter(patient_id=patient_id,
                                                  status__in=ACTIVE_STATUSES)
                             .values_list(*ROW_FIELDS))

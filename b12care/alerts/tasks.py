@@ -18,19 +18,19 @@ from .sweeps import rules_sweep
 @shared_task(name=relay.DELIVER_BATCH_TASK)
 def deliver_batch(ids: list[int]) -> dict:
     """Deliver a batch of outbox rows (each claimed with a lease; already-sent ones skip)."""
-    return delivery.deliver_many([int(i) for i in ids], now_func=timezone.now)
+    return delivery.notifications_deliver(ids=[int(i) for i in ids], now_func=timezone.now)
 
 
 @shared_task(name=relay.RELAY_TASK)
 def relay_outbox() -> int:
     """Hand due, never-enqueued outbox rows to workers, one task per batch."""
-    return delivery.relay(now=timezone.now(), enqueue=relay.deliver_batch_enqueue)
+    return delivery.outbox_relay(now=timezone.now(), enqueue=relay.deliver_batch_enqueue)
 
 
 @shared_task(name=relay.RECONCILE_TASK)
 def reconcile() -> int:
     """Re-enqueue rows whose worker never finished (lease expired or message lost)."""
-    return delivery.reconcile(now=timezone.now(), enqueue=relay.deliver_batch_enqueue)
+    return delivery.outbox_reconcile(now=timezone.now(), enqueue=relay.deliver_batch_enqueue)
 
 
 @shared_task(name=relay.SWEEP_REMINDERS_TASK)

@@ -72,7 +72,7 @@ def test_a_broker_outage_leaves_the_rows_for_the_relay(django_capture_on_commit_
         reminder_sweep.reminders_sweep(now=AT_EIGHT, enqueue=broker_down)
     assert Notification.objects.filter(enqueued_at=None).count() == 2
     relayed = []
-    assert delivery.relay(now=AT_EIGHT, enqueue=relayed.append) == 2
+    assert delivery.outbox_relay(now=AT_EIGHT, enqueue=relayed.append) == 2
 
 
 def test_without_a_broker_hook_the_relay_is_kicked_once_per_batch_not_per_step(

@@ -81,7 +81,8 @@ def test_guidance_is_not_a_clinician_page(clinician_client):
 # --- Notification centre --------------------------------------------------------------------------
 def _deliver_all():
     for pk in Notification.objects.values_list("pk", flat=True):
-        delivery.deliver(pk, now=timezone.now() + dt.timedelta(seconds=1))
+        delivery.notification_deliver(notification_id=pk,
+                                      now=timezone.now() + dt.timedelta(seconds=1))
 
 
 def test_the_nav_badge_counts_unread_messages_and_reading_clears_it(patient_client, patient):
