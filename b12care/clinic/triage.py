@@ -36,6 +36,7 @@ from django.db.models.functions import RowNumber
 from b12care.accounts.access import visible_patients
 from b12care.accounts.models import PatientProfile, User
 from b12care.alerts.models import Alert, AlertStatus, Severity
+from b12care.alerts.selectors import open_alert_counts
 from injections.models import DoseStatus, Injection, PlannedDose, RegimenStatus
 from injections.selectors import phase_label
 from labs.models import PlannedLab, PlanStatus
@@ -263,16 +264,10 @@ def _last_doses_and_adherence(rows: dict[int, Row], ids: list[int], now: dt.date
 
 
 def _alerts(rows: dict[int, Row], ids: list[int]) -> None:
-    counts = (Alert.objects.filter(patient_id__in=ids, status=AlertStatus.OPEN)
-              .values("patient_id", "severity").annotate(n=Count("pk")))
-    for item in counts:
-        row = rows[item["patient_id"]]
-        if item["severity"] == Severity.URGENT:
-            row.urgent_alerts += item["n"]
-        elif item["severity"] == Severity.REVIEW:
-            row.review_alerts += item["n"]
-        else:
-            row.other_alerts += item["n"]
+    # Open alerts per severity, from the alerts app's summary read model (one row each).
+    for patient_id, (urgent, review, info) in open_alert_counts(ids).items():
+        row = rows[patient_id]
+        row.urgent_alerts, row.review_alerts, row.other_alerts = urgent, review, info
 
 
 def _trends(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:

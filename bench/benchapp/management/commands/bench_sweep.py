@@ -22,7 +22,7 @@ also want text messages, so ``due`` doses produce roughly 2.1 outbox rows each.
 
 Each run (so runs are comparable): delete the bench's reminder steps, plans and outbox rows,
 purge the broker queue, plan reminders as the previous sweep (``NOW - 5 min``) would have,
-then time ONE ``reminders.sweep(now=NOW, enqueue=...)``: plan what is new, claim the due steps,
+then time ONE ``reminders_sweep(now=NOW, enqueue=...)``: plan what is new, claim the due steps,
 write their outbox rows, and enqueue ``deliver_batch`` tasks (one per batch of ids) on the
 real broker. The queue is purged again afterwards so no worker sends bench messages. Setup and
 counts go to stderr.
@@ -37,9 +37,13 @@ import sys
 import time
 import zoneinfo
 
+from celery import current_app
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
+from b12care.alerts.relay import deliver_batch_enqueue
+from b12care.alerts.reminder_plans import reminders_plan
+from b12care.alerts.reminder_sweep import reminders_sweep
 from bench.benchapp.management.base import BenchCommand
 
 NOW = dt.datetime(2026, 1, 14, 10, 0, tzinfo=dt.UTC)
@@ -212,8 +216,6 @@ class Command(BenchCommand):
     # --- each run -------------------------------------------------------------------------
     def reset(self) -> int:
         """Forget the bench's reminder history so the same doses are due again."""
-        from b12care.alerts import reminders
-
         with connection.cursor() as c:
             c.execute("ANALYZE alerts_reminderstep")
             c.execute("ANALYZE alerts_notification")
@@ -233,40 +235,28 @@ class Command(BenchCommand):
                           "FROM accounts_patientprofile p JOIN accounts_user u ON u.id = "
                           "p.user_id WHERE u.email LIKE %s)", [PREFIX + "%"])
         self.purge()
-        if hasattr(reminders, "plan"):
-            started = time.monotonic()
-            planned = reminders.plan(now=PREVIOUS_SWEEP)
-            self.note(f"planned {planned} step(s) ahead in {time.monotonic() - started:.2f} s "
-                      "(as the previous sweep would have; not timed)")
-            with connection.cursor() as c:
-                c.execute("VACUUM ANALYZE alerts_reminderplan")
-                c.execute("VACUUM ANALYZE alerts_reminderstep")
-                c.execute("VACUUM ANALYZE alerts_notification")
+        started = time.monotonic()
+        planned = reminders_plan(now=PREVIOUS_SWEEP)
+        self.note(f"planned {planned} step(s) ahead in {time.monotonic() - started:.2f} s "
+                  "(as the previous sweep would have; not timed)")
+        with connection.cursor() as c:
+            c.execute("VACUUM ANALYZE alerts_reminderplan")
+            c.execute("VACUUM ANALYZE alerts_reminderstep")
+            c.execute("VACUUM ANALYZE alerts_notification")
         return 0
 
     def purge(self) -> int:
-        from b12care.celery import app
-
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             return conn.default_channel.queue_purge("celery") or 0
 
     def queued(self) -> int:
-        from b12care.celery import app
-
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             return conn.default_channel.client.llen("celery") if hasattr(
                 conn.default_channel, "client") else -1
 
     def time_sweep(self) -> tuple[dict, float, int]:
-        from b12care.alerts import delivery, reminders
-        from b12care.alerts.tasks import _enqueue
-
         started = time.monotonic()
-        try:
-            result = reminders.sweep(now=NOW, enqueue=_enqueue)
-        except TypeError:  # the sweep before issue 6: outbox rows, then the relay enqueues
-            result = reminders.sweep(now=NOW)
-            result["enqueued"] = delivery.relay(now=NOW, enqueue=_enqueue, max_batches=10_000)
+        result = reminders_sweep(now=NOW, enqueue=deliver_batch_enqueue)
         seconds = time.monotonic() - started
         queued = self.queued()
         self.purge()
