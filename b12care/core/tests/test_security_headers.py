@@ -183,6 +183,17 @@ def test_signing_out_clears_the_browsers_cache_cookies_and_storage(client, patie
     assert "_auth_user_id" not in client.session
 
 
+def test_the_signed_out_notice_travels_in_the_address_not_in_a_cookie(client, patient):
+    # The browser drops every cookie on sign-out, so a message cookie would never arrive.
+    client.force_login(patient.user)
+    response = client.post(reverse("account_logout"))
+    assert response["Location"] == "/accounts/login/?signed_out=1"
+    assert "messages" not in response.cookies
+    page = client.get(response["Location"])
+    assert "You have signed out." in page.content.decode()
+    assert "You have signed out." not in client.get("/accounts/login/").content.decode()
+
+
 def test_other_pages_do_not_clear_site_data(client, patient):
     client.force_login(patient.user)
     assert "Clear-Site-Data" not in client.get(reverse("patient_home"))
