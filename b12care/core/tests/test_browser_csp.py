@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from b12care.accounts.models import PatientProfile, User
 from b12care.core.tests.browser import login_as
+from injections.models import Injection
 from labs.models import LabResult
 
 pytestmark = pytest.mark.browser
@@ -27,6 +28,7 @@ def demo(transactional_db):
         call_command("seed_demo", stdout=io.StringIO())
     liam = PatientProfile.objects.get(user__email="liam@b12care.example")
     return {"patient": liam.pk, "user": liam.user_id,
+            "injection": Injection.objects.filter(patient=liam).latest("taken_at").pk,
             "key": LabResult.objects.filter(patient=liam).values_list("analyte__key",
                                                                        flat=True)[0]}
 
@@ -112,9 +114,11 @@ def test_clinician_pages_run_without_csp_violations(page, live_server, demo):
 
 def test_admin_pages_run_without_csp_violations(page, live_server, demo):
     login_as(page, live_server, "admin@b12care.example", settings.DEMO_PASSWORD)
-    user, pid = demo["user"], demo["patient"]
+    user, pid, injection = demo["user"], demo["patient"], demo["injection"]
     paths = ["/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{user}/change/",
              f"/admin/accounts/user/{user}/history/", "/admin/injections/protocoltemplate/",
+             f"/admin/injections/injection/{injection}/change/",
+             f"/admin/injections/injection/{injection}/history/",  # django-simple-history's
              "/admin/injections/protocoltemplate/add/", "/admin/labs/labresult/add/",
              "/admin/alerts/alertrule/", f"/admin/accounts/patientprofile/{pid}/change/"]
     assert User.objects.get(pk=user).email == "liam@b12care.example"

@@ -5,8 +5,10 @@ page is covered the day it is added."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.test import override_settings
@@ -213,3 +215,12 @@ def test_static_files_stay_cacheable_and_carry_no_cookie(client):
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
     assert not response.cookies
+
+
+def test_the_admin_history_template_is_simple_historys_without_its_inline_style():
+    import simple_history
+
+    ours = (settings.BASE_DIR / "templates/simple_history/object_history_list.html").read_text()
+    upstream = (Path(simple_history.__file__).parent
+                / "templates/simple_history/object_history_list.html").read_text()
+    assert ours.split("{% endcomment %}\n", 1)[1] == upstream.replace(' style="border-top: 0"', "")
