@@ -12,6 +12,7 @@ urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("me/", clinic_views.patient_home, name="patient_home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon),
     path("accounts/", include("allauth.urls")),
     path(
         "welcome/<uidb64>/<token>/",

@@ -74,14 +74,16 @@ def _record_failure(notification: Notification, exc: Exception, *, now: dt.datet
     rows = Notification.objects.filter(pk=notification.pk, claimed_at=now, sent_at__isnull=True)
     if permanent or notification.attempts >= MAX_ATTEMPTS:
         rows.update(failed_at=now, claimed_at=None, last_error=error)
+        # The log names only the error's type: a provider's message may quote the address or
+        # number. The whole error is kept on the row (last_error) for the admin.
         log.error("Notification %s failed for good after %s attempt(s): %s",
-                  notification.pk, notification.attempts, error)
+                  notification.pk, notification.attempts, type(exc).__name__)
         return "failed"
     # Retried by the relay once next_attempt_at passes: no countdown task is ever scheduled.
     rows.update(claimed_at=None, enqueued_at=None, last_error=error,
                 next_attempt_at=now + backoff(notification.attempts))
     log.warning("Notification %s attempt %s failed, will retry: %s",
-                notification.pk, notification.attempts, error)
+                notification.pk, notification.attempts, type(exc).__name__)
     return "retry"
 
 

@@ -87,3 +87,16 @@ def test_a_patient_cannot_open_the_invite_page(patient_client):
     assert patient_client.get("/clinic/patients/new/").status_code == 404
     assert patient_client.post("/clinic/patients/new/", FORM).status_code == 404
     assert not User.objects.filter(email="new.patient@example.org").exists()
+
+
+def test_in_a_debug_run_the_invitation_goes_to_a_file_never_to_the_log(
+    clinician_client, settings, tmp_path, caplog, capsys, django_capture_on_commit_callbacks
+):
+    # What `make run` uses when EMAIL_URL is not set (see test_settings for the default).
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    invite(clinician_client, django_capture_on_commit_callbacks)
+    [written] = tmp_path.iterdir()
+    assert "/welcome/" in written.read_text()
+    printed = capsys.readouterr()
+    assert "/welcome/" not in caplog.text + printed.out + printed.err

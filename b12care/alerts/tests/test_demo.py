@@ -9,7 +9,7 @@ from b12care.accounts.models import PatientProfile
 from b12care.alerts import reminder_sweep, sweeps
 from b12care.alerts.models import Alert, Notification
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug_run")]
 
 
 def maria_counts():
