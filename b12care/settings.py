@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "b12care.accounts",
     "b12care.alerts",
     "b12care.clinic",
+    "b12care.exports",
     "injections",
     "symptoms",
     "labs",
@@ -245,6 +246,11 @@ LOGGING = {
 # --- Text messages (no real provider yet: console or file backend; see docs/alerts.md) ---------
 B12_SMS_BACKEND = env.str("SMS_BACKEND", default="b12care.alerts.channels.sms.ConsoleBackend")
 B12_SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
+
+# --- Exports: the doctor's report as PDF is printed by headless Chromium (Debian's package) ----
+CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
+# Unknown calendar-feed addresses answered per client address per minute before 429.
+CALENDAR_FEED_MISSES_PER_MINUTE = env.int("CALENDAR_FEED_MISSES_PER_MINUTE", default=20)
 
 # --- Product ------------------------------------------------------------------------------------
 # Only `make bench` turns this on: adds /bench/baseline/, the bare 50-row page that every

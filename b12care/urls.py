@@ -24,6 +24,7 @@ urlpatterns = [
     path("diary/", include("symptoms.urls")),
     path("labs/", include("labs.urls")),
     path("alerts/", include("b12care.alerts.urls")),
+    path("exports/", include("b12care.exports.urls")),
     path("admin/", admin.site.urls),
 ]
 
