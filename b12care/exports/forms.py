@@ -13,9 +13,9 @@ MAX_DAYS = 366 * 5
 
 class PeriodForm(forms.Form):
     start = forms.DateField(label="From", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
     end = forms.DateField(label="To", required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+                          widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
 
     def __init__(self, *args, today: dt.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)

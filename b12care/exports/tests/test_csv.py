@@ -96,3 +96,10 @@ def test_a_clinician_downloads_their_patients_csv_and_the_read_is_logged(
 def test_an_unknown_kind_of_file_is_404(client, treated):
     client.force_login(treated.user)
     assert client.get("/exports/secrets.csv").status_code == 404
+
+
+def test_each_csv_reads_a_fixed_number_of_queries(client, treated, django_assert_num_queries):
+    client.force_login(treated.user)
+    for kind in ("injections", "diary", "labs"):
+        with django_assert_num_queries(4):  # session, user, profile, the rows
+            client.get(f"/exports/{kind}.csv")

@@ -141,3 +141,21 @@ def test_a_clinician_downloads_the_pdf_and_the_download_is_logged(
     text = pdf_text(response.content, tmp_path)
     assert "LOT-02" in text and "LOT-03" not in text
     assert AccessLog.objects.filter(user=clinician, action="exports.report_pdf").count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_report_reads_a_fixed_number_of_queries(client, treated, django_assert_num_queries):
+    client.force_login(treated.user)
+    # session, user, profile, regimens + phases, injections, labs, scores, alerts, doses
+    with django_assert_num_queries(10):
+        client.get("/exports/report/")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_patient_with_nothing_recorded_gets_an_empty_but_complete_report(patient_client):
+    response = patient_client.get("/exports/report/")
+    html = response.content.decode()
+    for text in ("No treatment plan recorded.", "No injections recorded in this period.",
+                 "No diary entries in this period.", "No blood test results in this period.",
+                 "No open alerts.", "not recorded"):
+        assert text in html
