@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "b12care.accounts",
     "b12care.alerts",
     "b12care.clinic",
+    "b12care.exports",
     "injections",
     "symptoms",
     "labs",
@@ -315,6 +316,11 @@ LOGGING = {
 B12_SMS_BACKEND = env.str("SMS_BACKEND", default="b12care.alerts.channels.sms." + (
     "FileBackend" if DEBUG else "ConsoleBackend"))
 B12_SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
+
+# --- Exports: the doctor's report as PDF is printed by headless Chromium (Debian's package) ----
+CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
+# Unknown calendar-feed addresses answered per client address per minute before 429.
+CALENDAR_FEED_MISSES_PER_MINUTE = env.int("CALENDAR_FEED_MISSES_PER_MINUTE", default=20)
 
 # --- Product ------------------------------------------------------------------------------------
 # Demo data only: printed by make run, documented in README. seed_demo refuses with DEBUG off.

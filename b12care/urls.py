@@ -24,5 +24,6 @@ urlpatterns = [
     path("diary/", include("symptoms.urls")),
     path("labs/", include("labs.urls")),
     path("alerts/", include("b12care.alerts.urls")),
+    path("exports/", include("b12care.exports.urls")),
     path("admin/", admin.site.urls),
 ]

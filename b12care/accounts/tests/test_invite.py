@@ -100,3 +100,16 @@ def test_in_a_debug_run_the_invitation_goes_to_a_file_never_to_the_log(
     assert "/welcome/" in written.read_text()
     printed = capsys.readouterr()
     assert "/welcome/" not in caplog.text + printed.out + printed.err
+
+
+def test_the_date_of_birth_is_saved_and_an_impossible_one_is_refused(
+    clinician_client, django_capture_on_commit_callbacks
+):
+    for bad, message in (("1899-12-31", "before 1900"), ("2999-01-01", "in the future")):
+        response = invite(clinician_client, django_capture_on_commit_callbacks,
+                          date_of_birth=bad)
+        assert message in response.content.decode()
+        assert not User.objects.filter(email="new.patient@example.org").exists()
+    invite(clinician_client, django_capture_on_commit_callbacks, date_of_birth="1961-02-28")
+    profile = PatientProfile.objects.get(user__email="new.patient@example.org")
+    assert str(profile.date_of_birth) == "1961-02-28"
