@@ -5,17 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
-    Count,
     DateTimeField,
-    DurationField,
-    Exists,
     ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
 )
 from django.db.models.functions import Coalesce
@@ -25,6 +25,7 @@ from b12care.accounts.models import PatientProfile
 from . import scheduling
 from .models import (
     DoseStatus,
+    DoseSummary,
     Injection,
     Phase,
     PhaseKind,
@@ -60,15 +61,17 @@ def phase_label(phase: Phase, sequence: int) -> str:
 
 
 @dataclass
-class PhaseAdherence:
+class AdherenceRow:
+    """One phase's adherence as the pages show it (``scheduling.adherence``'s numbers)."""
+
     phase: Phase
     on_time: int
     due: int
-    grace: dt.timedelta | None
+    grace: dt.timedelta | None  # the first dose's grace; None: the phase has no doses yet
 
     @property
     def percent(self) -> int | None:
-        return round(100 * self.on_time / self.due) if self.due else None
+        return scheduling.Adherence(self.on_time, self.due).percent
 
     @property
     def grace_text(self) -> str:
@@ -78,24 +81,6 @@ class PhaseAdherence:
             return f"within {self.grace.days} days of the due time"
         hours = int(self.grace.total_seconds() // 3600)
         return "within a day of the due time" if hours >= 24 else f"within {hours} hours"
-
-
-def adherence_by_phase(phases: list[Phase], doses: list[PlannedDose], *,
-                       now: dt.datetime) -> list[PhaseAdherence]:
-    rows = []
-    for phase in phases:
-        mine = [d for d in doses if d.phase_id == phase.pk]
-        outcomes = [
-            scheduling.DoseOutcome(
-                d.due_at, d.injection.taken_at if d.injection_id else None,
-                d.status == DoseStatus.SKIPPED, d.grace,
-            )
-            for d in mine
-        ]
-        result = scheduling.adherence(outcomes, now=now)
-        rows.append(PhaseAdherence(phase, result.on_time, result.due,
-                                   mine[0].grace if mine else None))
-    return rows
 
 
 @dataclass
@@ -169,7 +154,7 @@ def dose_row(dose: PlannedDose, phases_by_id: dict[int, Phase], tz, now) -> dict
         "phrase": scheduling.due_phrase(dose.due_at, now=now, tz=tz),
         "label": phase_label(phase, dose.sequence) if phase else f"dose {dose.sequence}",
         "phase": phase,
-        "overdue": dose.due_at < now,
+        "overdue": scheduling.is_overdue(dose.grace_end, now=now),
     }
 
 
@@ -203,26 +188,26 @@ def _patient_facts(patient: PatientProfile, *, outer: str, readiness: bool) -> d
     return facts
 
 
-def _adherence_annotations(now: dt.datetime) -> dict:
-    """Per phase, following scheduling.adherence in SQL: a dose (not skipped) is due once taken
-    or once due time + grace has passed; on time when taken no later than due time + grace.
-    Also the grace of the phase's first dose (for the "on time means" sentence)."""
-    deadline = ExpressionWrapper(F("due_at") + F("grace"), output_field=DateTimeField())
-    doses = (PlannedDose.objects.filter(phase=OuterRef("pk"))
-             .exclude(status=DoseStatus.SKIPPED).alias(deadline=deadline))
+def _count(qs: QuerySet) -> Coalesce:
+    """The number of rows of a correlated ``qs`` as a subquery (0 when none)."""
+    counted = qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
-    def count(qs) -> Coalesce:
-        counted = qs.order_by().values("phase").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
-    return {
-        "adherence_due": count(doses.filter(Q(injection__isnull=False) | Q(deadline__lt=now))),
-        "adherence_on_time": count(doses.filter(injection__isnull=False,
-                                                injection__taken_at__lte=F("deadline"))),
-        "first_grace": Subquery(PlannedDose.objects.filter(phase=OuterRef("pk"))
-                                .order_by("due_at").values("grace")[:1],
-                                output_field=DurationField()),
-    }
+def _overdue_untaken(phase_ref: str, *, now: dt.datetime) -> Coalesce:
+    """Per phase: untaken doses (skipped ones apart) whose deadline has passed, i.e. the
+    clock-dependent part of "due" (index ``planned_dose_untaken_grace_end``)."""
+    return _count(PlannedDose.objects.filter(phase=OuterRef(phase_ref), on_time__isnull=True,
+                                             grace_end__lt=now)
+                  .exclude(status=DoseStatus.SKIPPED))
+
+
+def adherence_of(*, taken: int | None, taken_on_time: int | None,
+                 overdue_untaken: int) -> scheduling.Adherence:
+    """``scheduling.adherence`` from the read model: the stored counters of taken doses plus
+    the untaken doses past their deadline, counted live (tests keep the two equal)."""
+    return scheduling.Adherence(on_time=taken_on_time or 0,
+                                due=(taken or 0) + overdue_untaken)
 
 
 def _active_regimen_pk(patient: PatientProfile):
@@ -231,12 +216,15 @@ def _active_regimen_pk(patient: PatientProfile):
 
 
 def _regimen_and_phases(patient: PatientProfile, *, now: dt.datetime, readiness: bool):
-    """The active regimen, its phases (with adherence counts) and the per-patient facts, in one
-    query; a second only for a patient with no phase (no regimen, or an empty one)."""
+    """The active regimen, its phases (with their adherence read model) and the per-patient
+    facts, in one query; a second only for a patient with no phase (none, or an empty one)."""
     phases = list(
         Phase.objects.filter(regimen=Subquery(_active_regimen_pk(patient)))
-        .select_related("regimen").order_by("order")
-        .annotate(**_adherence_annotations(now),
+        .select_related("regimen", "regimen__created_by").order_by("order")
+        .annotate(adherence_taken=F("adherence__taken"),
+                  adherence_on_time=F("adherence__taken_on_time"),
+                  first_grace=F("adherence__first_grace"),
+                  overdue_untaken=_overdue_untaken("pk", now=now),
                   **_patient_facts(patient, outer="regimen__patient_id", readiness=readiness))
     )
     if phases:
@@ -248,7 +236,8 @@ def _regimen_and_phases(patient: PatientProfile, *, now: dt.datetime, readiness:
     facts = (PatientProfile.objects.filter(pk=patient.pk)
              .annotate(regimen_pk=Subquery(_active_regimen_pk(patient)),
                        **_patient_facts(patient, outer="pk", readiness=readiness)).get())
-    regimen = Regimen.objects.get(pk=facts.regimen_pk) if facts.regimen_pk else None
+    regimen = (Regimen.objects.select_related("created_by").get(pk=facts.regimen_pk)
+               if facts.regimen_pk else None)
     if regimen is not None:
         _cache_phases(regimen, [])
     return regimen, [], facts
@@ -262,49 +251,59 @@ def _cache_phases(regimen: Regimen, phases: list[Phase]) -> None:
     regimen._prefetched_objects_cache = {"phases": related}
 
 
+# The doses the pages show, in one statement of three small index range scans (regimen,
+# due_at): the dose due now (open, matching window still open), the next future ones, and the
+# last three missed since the last taken dose. An open dose whose window has closed is missed
+# now, even before the hourly roll (services.mark_missed) stores that: pages never write.
+# tests/test_summary_sql.py checks it against the straightforward definition.
+_DOSE_COLUMNS = ("id, regimen_id, phase_id, patient_id, sequence, due_at, grace_end, window_end, "
+                 "status")
+_SHOWN_DOSES_SQL = f"""
+SELECT * FROM (
+  SELECT {_DOSE_COLUMNS}, 'now' AS part FROM injections_planneddose
+  WHERE regimen_id = %(regimen)s AND status = 'open' AND due_at <= %(now)s
+    AND window_end >= %(now)s
+  ORDER BY due_at LIMIT 1) AS due_now
+UNION ALL
+SELECT * FROM (
+  SELECT {_DOSE_COLUMNS}, 'upcoming' AS part FROM injections_planneddose
+  WHERE regimen_id = %(regimen)s AND status = 'open' AND due_at > %(now)s
+  ORDER BY due_at LIMIT %(upcoming)s) AS upcoming
+UNION ALL
+SELECT * FROM (
+  SELECT {_DOSE_COLUMNS}, 'missed' AS part FROM injections_planneddose
+  WHERE regimen_id = %(regimen)s
+    AND (status = 'missed' OR (status = 'open' AND window_end < %(now)s))
+    AND due_at > (SELECT COALESCE(MAX(due_at), %(never)s) FROM injections_planneddose
+                  WHERE regimen_id = %(regimen)s AND status = 'taken')
+  ORDER BY due_at DESC LIMIT 3) AS missed
+"""
+_NEVER = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
 def _shown_doses(regimen: Regimen, *, now: dt.datetime, upcoming: int) -> list[PlannedDose]:
-    """Only the doses the pages show, oldest first: the next dose (an open one still in its
-    window), the next ``upcoming`` future ones, and the last three missed since the last taken
-    dose. A dose whose matching window has closed is missed now, even before the hourly roll
-    task (services.mark_missed) has stored that: pages read, they never write."""
-    window_end = ExpressionWrapper(F("due_at") + F("window"), output_field=DateTimeField())
-    doses = PlannedDose.objects.filter(regimen=regimen).alias(window_end=window_end)
-    live = doses.filter(status=DoseStatus.OPEN, window_end__gte=now)
-    taken = doses.filter(status=DoseStatus.TAKEN)
-    missed = (doses.filter(Q(status=DoseStatus.MISSED)
-                           | Q(status=DoseStatus.OPEN, window_end__lt=now))
-              .filter(~Exists(taken) | Q(due_at__gt=Subquery(
-                  taken.order_by("-due_at").values("due_at")[:1]))))
-    # The outer regimen filter keeps PostgreSQL on this regimen's rows (index) rather than
-    # scanning the table for the OR of three small id lists.
-    return list(PlannedDose.objects.filter(regimen=regimen).filter(
-        Q(pk__in=live.filter(due_at__lte=now).order_by("due_at").values("pk")[:1])
-        | Q(pk__in=live.filter(due_at__gt=now).order_by("due_at").values("pk")[:upcoming])
-        | Q(pk__in=missed.order_by("-due_at").values("pk")[:3])
-    ).alias(window_end=window_end).annotate(
-        live=ExpressionWrapper(Q(status=DoseStatus.OPEN, window_end__gte=now),
-                               output_field=BooleanField())
-    ).order_by("due_at"))
+    """Only the doses the pages show, oldest first; each has ``part``: "now", "upcoming" or
+    "missed"."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {"regimen": regimen.pk, "now": adapt(now), "never": adapt(_NEVER),
+              "upcoming": upcoming}
+    return sorted(PlannedDose.objects.raw(_SHOWN_DOSES_SQL, params), key=lambda d: d.due_at)
 
 
 def schedule_summary(patient: PatientProfile, *, now: dt.datetime, upcoming: int = 6,
                      recent: int = 5, readiness: bool = False) -> dict:
-    """Everything the patient home and the injections page show about the schedule.
-    Four queries (three with no regimen), whatever the length of the history: only the doses
-    shown are read, adherence is counted by the database. ``readiness``: also the
+    """Everything the patient home and the injections pages show about the schedule.
+    Three queries (four with no phase), whatever the length of the history: adherence comes
+    from the read model, only the doses shown are read. ``readiness``: also the
     self-injection verdict of the review card (``summary["readiness"]``)."""
     tz = patient.tz
     regimen, phases, facts = _regimen_and_phases(patient, now=now, readiness=readiness)
     phases_by_id = {p.pk: p for p in phases}
     shown = _shown_doses(regimen, now=now, upcoming=upcoming) if phases else []
-    open_doses = [d for d in shown if d.live]
+    open_doses = [d for d in shown if d.part != "missed"]
     next_dose = open_doses[0] if open_doses else None
-    future = [d for d in open_doses if d.due_at > now]
-    missed = [d for d in shown if not d.live]
-    recent_injections = list(
-        Injection.objects.filter(patient=patient).select_related("planned_dose")
-        .order_by("-taken_at")[:recent]
-    )
+    recent_injections = list(Injection.objects.filter(patient=patient)
+                             .order_by("-taken_at", "-pk")[:recent])
     spans = scheduling.phase_spans([p.plan for p in phases]) if phases else []
     waiting_phase = next(
         (p for p, s in zip(phases, spans, strict=True) if s.anchor is None), None
@@ -318,11 +317,10 @@ def schedule_summary(patient: PatientProfile, *, now: dt.datetime, upcoming: int
         "current_phase": current_phase,
         "waiting_phase": waiting_phase,
         "next": dose_row(next_dose, phases_by_id, tz, now) if next_dose else None,
-        "upcoming": [dose_row(d, phases_by_id, tz, now) for d in future[:upcoming]],
-        "missed": [dose_row(d, phases_by_id, tz, now) for d in missed[-3:]],
+        "upcoming": [dose_row(d, phases_by_id, tz, now) for d in shown if d.part == "upcoming"],
+        "missed": [dose_row(d, phases_by_id, tz, now) for d in shown if d.part == "missed"],
         "recent": recent_injections,
-        "adherence": [PhaseAdherence(p, p.adherence_on_time, p.adherence_due, p.first_grace)
-                      for p in phases],
+        "adherence": [_adherence_row(p) for p in phases],
         "supply": supply_forecast(patient, regimen, phases, now=now, supply=supply),
         "tz": tz,
         "is_induction": bool(current_phase and current_phase.kind == PhaseKind.INDUCTION),
@@ -332,6 +330,50 @@ def schedule_summary(patient: PatientProfile, *, now: dt.datetime, upcoming: int
                                     audience="clinician")
         summary["readiness"] = ReadinessBrief(not reasons, reasons)
     return summary
+
+
+def _adherence_row(phase: Phase) -> AdherenceRow:
+    result = adherence_of(taken=phase.adherence_taken, taken_on_time=phase.adherence_on_time,
+                          overdue_untaken=phase.overdue_untaken)
+    return AdherenceRow(phase, result.on_time, result.due, phase.first_grace)
+
+
+@dataclass(frozen=True)
+class DoseFacts:
+    """One patient's dose facts on the clinician dashboard."""
+
+    next_dose_at: dt.datetime | None
+    next_dose_label: str
+    next_dose_overdue: bool
+    last_dose_at: dt.datetime | None
+    adherence: scheduling.Adherence  # doses due in the recent window
+
+
+def dashboard_dose_facts(patient_ids: list[int], *, now: dt.datetime,
+                         adherence_days: int = 90) -> dict[int, DoseFacts]:
+    """Dose facts for a page of patients in one query: the next dose and the latest injection
+    from the ``DoseSummary`` read model, and adherence over the doses due in the last
+    ``adherence_days`` (``scheduling.adherence`` restricted to them) counted per patient
+    on the (patient, due_at) index. No injection is read: doses store their on-time flag."""
+    since = now - dt.timedelta(days=adherence_days)
+    recent = (PlannedDose.objects.filter(patient=OuterRef("patient_id"), due_at__gte=since,
+                                         due_at__lt=now).exclude(status=DoseStatus.SKIPPED))
+    rows = DoseSummary.objects.filter(patient_id__in=list(patient_ids)).values_list(
+        "patient_id", "last_injection_at", "next_dose__due_at", "next_dose__grace_end",
+        "next_dose__sequence", "next_dose__phase__kind", "next_dose__phase__end_kind",
+        "next_dose__phase__count",
+        _count(recent.filter(Q(on_time__isnull=False) | Q(grace_end__lt=now))),
+        _count(recent.filter(on_time=True)),
+    )
+    facts = {}
+    for pk, last_at, due_at, deadline, sequence, kind, end_kind, count, due, on_time in rows:
+        label = (phase_label(Phase(kind=kind, end_kind=end_kind, count=count), sequence)
+                 if due_at else "")
+        facts[pk] = DoseFacts(
+            next_dose_at=due_at, next_dose_label=label,
+            next_dose_overdue=due_at is not None and scheduling.is_overdue(deadline, now=now),
+            last_dose_at=last_at, adherence=scheduling.Adherence(on_time, due))
+    return facts
 
 
 def history(patient: PatientProfile):

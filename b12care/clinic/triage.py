@@ -37,8 +37,8 @@ from django.db.models.functions import RowNumber
 from b12care.accounts.access import visible_patients
 from b12care.accounts.models import PatientProfile, User
 from b12care.alerts.models import Alert, AlertStatus, Severity
-from injections.models import DoseStatus, Injection, PlannedDose, RegimenStatus
-from injections.selectors import phase_label
+from injections.models import DoseStatus, PlannedDose, RegimenStatus
+from injections.selectors import dashboard_dose_facts
 from labs.models import LabResult, PlannedLab, PlanStatus
 from symptoms.models import SymptomScore
 
@@ -221,45 +221,20 @@ def build_rows(page_patients: list[PatientProfile], *, now: dt.datetime) -> list
 
 
 def _next_doses(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
-    doses = (
-        PlannedDose.objects.filter(patient_id__in=ids, status=DoseStatus.OPEN,
-                                   regimen__status=RegimenStatus.ACTIVE)
-        .select_related("phase")
-        .annotate(rn=Window(RowNumber(), partition_by=F("patient_id"), order_by=F("due_at").asc()))
-        .filter(rn=1)
-    )
-    for dose in doses:
-        row = rows[dose.patient_id]
-        row.next_dose_at = dose.due_at
-        row.next_dose_label = phase_label(dose.phase, dose.sequence)
-        row.next_dose_overdue = dose.due_at + dose.grace < now
+    # One query serves both this and the adherence columns (injections' read models).
+    for pk, facts in dashboard_dose_facts(ids, now=now, adherence_days=ADHERENCE_DAYS).items():
+        row = rows[pk]
+        row.next_dose_at = facts.next_dose_at
+        row.next_dose_label = facts.next_dose_label
+        row.next_dose_overdue = facts.next_dose_overdue
+        row.last_dose_at = facts.last_dose_at
+        row.adherence_due = facts.adherence.due
+        row.adherence_on_time = facts.adherence.on_time
 
 
 def _last_doses_and_adherence(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
-    # One query: the last injection per patient comes from the same grouped scan as adherence.
-    # Adherence follows the injections app's definition (docs/schedules.md): a dose is due once
-    # taken or once its on-time grace has passed; on time = taken no later than due + grace.
-    since = now - dt.timedelta(days=ADHERENCE_DAYS)
-    deadline = _due_deadline()
-    stats = (
-        PlannedDose.objects.filter(patient_id__in=ids, due_at__gte=since, due_at__lt=now)
-        .exclude(status=DoseStatus.SKIPPED)
-        .alias(deadline=deadline)
-        .values("patient_id")
-        .annotate(
-            due=Count("pk", filter=Q(status=DoseStatus.TAKEN) | Q(deadline__lt=now)),
-            on_time=Count("pk", filter=Q(status=DoseStatus.TAKEN,
-                                         injection__taken_at__lte=F("deadline"))),
-        )
-    )
-    for item in stats:
-        rows[item["patient_id"]].adherence_due = item["due"]
-        rows[item["patient_id"]].adherence_on_time = item["on_time"]
-    last = Injection.objects.filter(patient_id__in=ids).values("patient_id").annotate(
-        last=Max("taken_at")
-    )
-    for item in last:
-        rows[item["patient_id"]].last_dose_at = item["last"]
+    """Filled by ``_next_doses`` (injections.selectors.dashboard_dose_facts reads the next
+    dose, the last injection and the 90-day adherence in one query)."""
 
 
 def _alerts(rows: dict[int, Row], ids: list[int]) -> None:
