@@ -93,7 +93,8 @@ def _lock(ids: list[int]) -> None:
     READ COMMITTED the reads that follow then see every refresh of these patients that
     committed before ours, so two concurrent writers cannot store each other's stale counts.
     Writers lock doses first and this row after (the order every writer follows)."""
-    rows = DoseSummary.objects.select_for_update().filter(patient_id__in=ids).order_by("pk")
+    rows = (DoseSummary.objects.select_for_update(no_key=True).filter(patient_id__in=ids)
+            .order_by("pk"))
     locked = set(rows.values_list("pk", flat=True))
     missing = [pk for pk in ids if pk not in locked]
     if missing:

@@ -242,7 +242,8 @@ def _regimen_create(*, patient, template, start_date, time_of_day, created_by, n
                              today=scheduling.local_day(now, patient.tz))
     if not phases:
         raise ValidationError("This template has no phases.")
-    previous = Regimen.objects.select_for_update().filter(
+    # NO KEY: rows that reference the regimen (doses) stay insertable and checkable meanwhile.
+    previous = Regimen.objects.select_for_update(no_key=True).filter(
         patient=patient, status=RegimenStatus.ACTIVE
     )
     for old in previous:
@@ -423,7 +424,9 @@ def _match(injection: Injection) -> PlannedDose | None:
     """Attach ``injection`` to the nearest open (or missed) planned dose within its window."""
     taken = injection.taken_at
     candidates = list(
-        PlannedDose.objects.select_for_update().filter(
+        # Only the doses: locking the joined regimen row too would block other writers'
+        # foreign-key checks on it (and deadlock with the dose read-model refresh).
+        PlannedDose.objects.select_for_update(of=("self",)).filter(
             patient=injection.patient,
             regimen__status=RegimenStatus.ACTIVE,
             status__in=[DoseStatus.OPEN, DoseStatus.MISSED],
