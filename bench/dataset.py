@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from b12care.accounts.models import CareTeamMembership, PatientProfile, Role, User
 from b12care.clinic.state import refresh_all
+from injections import readmodels
 
 BENCH_CLINICIAN = "bench.clinician@b12care.example"
 BENCH_PATIENT = "bench.patient0@b12care.example"
@@ -172,7 +173,9 @@ def build(n: int, *, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     clinician, new = _people(n)
     _clinical_history(new, clinician, now)
-    refresh_all(now=now)  # the triage read model (the bulk load bypasses the services)
+    # The read models (the bulk load bypasses the services): dose facts, then triage.
+    readmodels.refresh_all()
+    refresh_all(now=now)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
     return len(new)
