@@ -11,8 +11,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    OuterRef,
-    Q,
     QuerySet,
     Subquery,
 )
@@ -23,7 +21,6 @@ from b12care.accounts.models import PatientProfile, User
 
 from . import scheduling
 from .models import (
-    DoseStatus,
     DoseSummary,
     Injection,
     Phase,
@@ -386,22 +383,37 @@ class DoseFacts:
     adherence: scheduling.Adherence  # doses due in the recent window
 
 
+_RECENT = """(SELECT COUNT(*) FROM injections_planneddose r WHERE r.patient_id = s.patient_id
+  AND r.due_at >= %s AND r.due_at < %s AND NOT (r.status = 'skipped') AND {})"""
+_DASHBOARD_SQL = f"""
+SELECT s.patient_id, s.last_injection_at, d.due_at, d.grace_end, d.sequence,
+  ph.kind, ph.end_kind, ph.count,
+  {_RECENT.format("(r.on_time IS NOT NULL OR r.grace_end < %s)")}, {_RECENT.format("r.on_time")}
+FROM injections_dosesummary s
+LEFT JOIN injections_planneddose d ON d.id = s.next_dose_id
+LEFT JOIN injections_phase ph ON ph.id = d.phase_id
+WHERE s.patient_id IN ({{ids}})"""
+_DASHBOARD_ROW = (DoseSummary._meta.pk, DoseSummary._meta.get_field("last_injection_at"),
+                  *(PlannedDose._meta.get_field(n) for n in ("due_at", "grace_end", "sequence")),
+                  *(Phase._meta.get_field(n) for n in ("kind", "end_kind", "count")),
+                  PhaseAdherence._meta.get_field("taken"), PhaseAdherence._meta.get_field("taken"))
+
+
 def dashboard_dose_facts(patient_ids: list[int], *, now: dt.datetime,
                          adherence_days: int = 90) -> dict[int, DoseFacts]:
-    """Dose facts for a page of patients in one query: the next dose and the latest injection
-    from the ``DoseSummary`` read model, and adherence over the doses due in the last
-    ``adherence_days`` (``scheduling.adherence`` restricted to them) counted per patient
-    on the (patient, due_at) index. No injection is read: doses store their on-time flag."""
-    since = now - dt.timedelta(days=adherence_days)
-    recent = (PlannedDose.objects.filter(patient=OuterRef("patient_id"), due_at__gte=since,
-                                         due_at__lt=now).exclude(status=DoseStatus.SKIPPED))
-    rows = DoseSummary.objects.filter(patient_id__in=list(patient_ids)).values_list(
-        "patient_id", "last_injection_at", "next_dose__due_at", "next_dose__grace_end",
-        "next_dose__sequence", "next_dose__phase__kind", "next_dose__phase__end_kind",
-        "next_dose__phase__count",
-        count_subquery(recent.filter(Q(on_time__isnull=False) | Q(grace_end__lt=now))),
-        count_subquery(recent.filter(on_time=True)),
-    )
+    """Dose facts for a page of patients in one statement: the next dose and the latest
+    injection from the ``DoseSummary`` read model, and adherence over the doses due in the last
+    ``adherence_days`` (``scheduling.adherence`` restricted to them) counted per patient on the
+    (patient, due_at) index. No injection is read: doses store their on-time flag."""
+    ids = [int(pk) for pk in patient_ids]
+    if not ids:
+        return {}
+    adapt = connection.ops.adapt_datetimefield_value
+    since, until = adapt(now - dt.timedelta(days=adherence_days)), adapt(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_DASHBOARD_SQL.format(ids=", ".join(["%s"] * len(ids))),
+                       [since, until, until, since, until, *ids])
+        rows = _converted(cursor.fetchall(), _DASHBOARD_ROW)
     facts = {}
     for pk, last_at, due_at, deadline, sequence, kind, end_kind, count, due, on_time in rows:
         label = (phase_label(Phase(kind=kind, end_kind=end_kind, count=count), sequence)
