@@ -26,6 +26,9 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -46,7 +49,6 @@ from .models import (
     PlannedDose,
     RegimenStatus,
 )
-from .selectors import count_subquery
 
 DOSE_FACT_KINDS = frozenset({events.DOSES, events.INJECTIONS, events.TIMEZONE})
 # Statuses whose doses count for adherence (a skipped dose is a clinician's decision).
@@ -54,10 +56,12 @@ COUNTED = [s for s in DoseStatus.values if s != DoseStatus.SKIPPED]
 PHASE_FIELDS = ["phase", "taken", "taken_on_time", "first_grace"]
 SUMMARY_FIELDS = ["patient", "next_dose", "last_injection_at", "last_injection_site"]
 
+
 def on_patient_data_changed(changes: list[events.Change]) -> None:
     """Subscriber (``InjectionsConfig.ready``, DOMAIN stage, after the time-zone handler that
     regenerates doses): refresh every patient in the batch once."""
     refresh_dose_facts(events.patient_ids(changes))
+
 
 @transaction.atomic(savepoint=False)  # inside the writer's transaction: no savepoint trips
 def refresh_dose_facts(patient_ids: Iterable[int]) -> int:
@@ -72,6 +76,7 @@ def refresh_dose_facts(patient_ids: Iterable[int]) -> int:
     written += _upsert(DoseSummary, SUMMARY_FIELDS, _summary_facts(ids))
     return written
 
+
 def refresh_all(*, batch_size: int = 500) -> int:
     """Reconcile every patient's dose facts (one short transaction per batch)."""
     written, last_pk = 0, 0
@@ -83,6 +88,7 @@ def refresh_all(*, batch_size: int = 500) -> int:
         with transaction.atomic():
             written += refresh_dose_facts(batch)
         last_pk = batch[-1]
+
 
 def _lock(ids: list[int]) -> None:
     """Lock the patients' summary rows (creating missing ones) before reading any fact: under
@@ -97,12 +103,14 @@ def _lock(ids: list[int]) -> None:
         _upsert(DoseSummary, SUMMARY_FIELDS, _summary_facts(missing), update=False)
         list(rows.filter(patient_id__in=missing).values_list("pk", flat=True))
 
+
 def _taken_on_time() -> Subquery:
     """Per dose: its injection's time <= its deadline (NULL without an injection)."""
     on_time = ExpressionWrapper(Q(taken_at__lte=OuterRef("grace_end")),
                                 output_field=BooleanField())
     return Subquery(Injection.objects.filter(pk=OuterRef("injection_id")).order_by()
                     .annotate(ok=on_time).values("ok")[:1], output_field=BooleanField())
+
 
 def _on_time_stale(ids: list[int]) -> QuerySet[PlannedDose]:
     """The patients' doses whose stored ``on_time`` differs from their injection's."""
@@ -112,15 +120,23 @@ def _on_time_stale(ids: list[int]) -> QuerySet[PlannedDose]:
             .filter(Q(on_time__isnull=True) | Q(injection__isnull=True)
                     | Q(on_time=True, want=False) | Q(on_time=False, want=True)))
 
+
 def _phase_facts(ids: list[int]) -> QuerySet:
     """Per phase (correlated subqueries on the phase's doses, no GROUP BY): taken doses, those
     on time, and the first dose's grace (sequence order is due-time order within a phase)."""
     doses = PlannedDose.objects.filter(phase=OuterRef("pk"))
     taken = doses.filter(on_time__isnull=False, status__in=COUNTED)
     return (Phase.objects.filter(regimen__patient_id__in=ids).order_by()
-            .values_list("pk", count_subquery(taken),
-                         count_subquery(taken.filter(on_time=True)),
+            .values_list("pk", _count(taken),
+                         _count(taken.filter(on_time=True)),
                          Subquery(doses.order_by("sequence").values("grace")[:1])))
+
+
+def _count(qs: QuerySet) -> Coalesce:
+    """The number of rows of a correlated ``qs`` as a subquery (0 when none)."""
+    counted = qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
 
 def _summary_facts(ids: list[int]) -> QuerySet:
     next_open = (PlannedDose.objects.filter(patient=OuterRef("pk"), status=DoseStatus.OPEN,
@@ -131,6 +147,7 @@ def _summary_facts(ids: list[int]) -> QuerySet:
             .values_list("pk", Subquery(next_open.values("pk")[:1]),
                          Subquery(latest.values("taken_at")[:1]),
                          Coalesce(Subquery(latest.values("site")[:1]), Value(""))))
+
 
 def _upsert(model, fields: list[str], select: QuerySet, *, update: bool = True) -> int:
     """``INSERT INTO model (fields) <select> ON CONFLICT (pk) DO UPDATE … WHERE a field

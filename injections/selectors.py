@@ -7,14 +7,6 @@ import functools
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import (
-    F,
-    Func,
-    IntegerField,
-    QuerySet,
-    Subquery,
-)
-from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
 
 from b12care.accounts.models import PatientProfile, User
@@ -152,12 +144,6 @@ def dose_row(dose: PlannedDose, phases_by_id: dict[int, Phase], tz, now) -> dict
         "phase": phase,
         "overdue": scheduling.is_overdue(dose.grace_end, now=now),
     }
-
-
-def count_subquery(qs: QuerySet) -> Coalesce:
-    """The number of rows of a correlated ``qs`` as a subquery (0 when none)."""
-    counted = qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def adherence_of(*, taken: int | None, taken_on_time: int | None,
