@@ -131,7 +131,7 @@ def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Re
             regimen=regimen, phase=phase, patient=patient, sequence=slot.sequence,
             due_at=slot.due_at, window=scheduling.match_window(rec),
             grace=scheduling.on_time_grace(rec),
-        ))
+        ).fill_derived())
         taken_instants.add(slot.due_at)
     PlannedDose.objects.bulk_create(new)
     result.created = len(new)
@@ -162,22 +162,19 @@ def on_timezone_changed(changes: list[events.Change]) -> None:
 def mark_missed(patient: PatientProfile, *, now: dt.datetime, announce: bool = True) -> int:
     """Open doses whose matching window has closed without an injection become missed.
     ``announce=False`` only for a caller that announces the change itself."""
-    overdue = PlannedDose.objects.filter(
-        patient=patient, status=DoseStatus.OPEN, due_at__lt=now - scheduling.MIN_MATCH_WINDOW
-    ).only("pk", "due_at", "window")
-    ids = [d.pk for d in overdue if d.due_at + d.window < now]
-    if not ids:
-        return 0
-    missed = PlannedDose.objects.filter(pk__in=ids, status=DoseStatus.OPEN).update(
-        status=DoseStatus.MISSED
-    )
-    if announce:
+    # due_at < now is implied (window >= 0) and bounds the scan of the patient's index.
+    missed = PlannedDose.objects.filter(
+        patient=patient, status=DoseStatus.OPEN, due_at__lt=now, window_end__lt=now
+    ).update(status=DoseStatus.MISSED)
+    if missed and announce:
         events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
     return missed
 
 
 def template_phase_values(template_phase: TemplatePhase, *, start_date: dt.date | None,
-                          time_of_day: dt.time) -> dict:
+                          time_of_day: dt.time, today: dt.date) -> dict:
+    """A phase's values copied from the template; an end "on a date" counts its days from
+    ``start_date`` (or from ``today``, the caller's day in the patient's zone)."""
     values = {name: getattr(template_phase, name) for name in (
         "order", "kind", "product", "dose", "unit", "repeat", "interval", "weekdays",
         "end_kind", "count", "note")}
@@ -185,17 +182,17 @@ def template_phase_values(template_phase: TemplatePhase, *, start_date: dt.date 
     values["start_date"] = start_date
     values["until"] = None
     if template_phase.end_kind == EndKind.UNTIL:
-        base = start_date or dt.date.today()
+        base = start_date or today
         values["until"] = base + dt.timedelta(days=template_phase.until_after_days or 14)
     return values
 
 
 def template_phases(template: ProtocolTemplate, *, start_date: dt.date,
-                    time_of_day: dt.time) -> list[Phase]:
+                    time_of_day: dt.time, today: dt.date) -> list[Phase]:
     """Unsaved Phase objects copied from ``template`` (the first starts on ``start_date``)."""
     return [
         Phase(**template_phase_values(tp, start_date=start_date if i == 0 else None,
-                                      time_of_day=time_of_day))
+                                      time_of_day=time_of_day, today=today))
         for i, tp in enumerate(template.phases.order_by("order"))
     ]
 
@@ -241,10 +238,12 @@ def regimen_create_from_template(
 
 
 def _regimen_create(*, patient, template, start_date, time_of_day, created_by, now) -> Regimen:
-    phases = template_phases(template, start_date=start_date, time_of_day=time_of_day)
+    phases = template_phases(template, start_date=start_date, time_of_day=time_of_day,
+                             today=scheduling.local_day(now, patient.tz))
     if not phases:
         raise ValidationError("This template has no phases.")
-    previous = Regimen.objects.select_for_update().filter(
+    # NO KEY: rows that reference the regimen (doses) stay insertable and checkable meanwhile.
+    previous = Regimen.objects.select_for_update(no_key=True).filter(
         patient=patient, status=RegimenStatus.ACTIVE
     )
     for old in previous:
@@ -425,7 +424,9 @@ def _match(injection: Injection) -> PlannedDose | None:
     """Attach ``injection`` to the nearest open (or missed) planned dose within its window."""
     taken = injection.taken_at
     candidates = list(
-        PlannedDose.objects.select_for_update().filter(
+        # Only the doses: locking the joined regimen row too would block other writers'
+        # foreign-key checks on it (and deadlock with the dose read-model refresh).
+        PlannedDose.objects.select_for_update(of=("self",)).filter(
             patient=injection.patient,
             regimen__status=RegimenStatus.ACTIVE,
             status__in=[DoseStatus.OPEN, DoseStatus.MISSED],
@@ -448,7 +449,7 @@ def _match(injection: Injection) -> PlannedDose | None:
 def _release(injection: Injection, *, now: dt.datetime) -> None:
     dose = PlannedDose.objects.filter(injection=injection).first()
     if dose is not None:
-        closed = dose.due_at + dose.window < now
+        closed = dose.window_end < now
         dose.status = DoseStatus.MISSED if closed else DoseStatus.OPEN
         dose.injection = None
         dose.save(update_fields=["status", "injection"])
