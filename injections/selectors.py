@@ -271,7 +271,7 @@ def _cache_phases(regimen: Regimen, phases: list[Phase]) -> None:
 # regimen, due_at): the dose due now (open, matching window still open; windows never exceed
 # scheduling.MAX_MATCH_WINDOW), the next future ones, and the last three missed since the last
 # taken dose. An open dose whose window has closed is missed now, even before the hourly roll
-# (services.mark_missed) stores that: pages never write. tests/test_summary_sql.py and
+# (services.planned_doses_mark_missed) stores that: pages never write. tests/test_summary_sql.py and
 # tests/test_readmodels.py check it against the straightforward definition.
 _DOSE_COLUMNS = ("id, regimen_id, phase_id, patient_id, sequence, due_at, grace_end, window_end, "
                  "status")

@@ -180,7 +180,7 @@ class History:
             services.injection_delete(injection=latest, by=self.clinician, now=at)
 
     def _roll(self, patient, at, _payload) -> None:
-        services.regenerate_planned_doses(patient, now=at)
+        services.planned_doses_regenerate(patient=patient, now=at)
 
     def _move(self, patient, at, zone) -> None:
         patient_settings_update(patient=patient, values={"timezone": zone}, now=at)
@@ -268,7 +268,7 @@ def test_logging_a_dose_rewrites_only_the_dose_its_phase_and_the_summary(clinici
                                   taken_at=at, product="hydroxocobalamin", dose=Decimal(1),
                                   unit="mg", site="left_deltoid", administered_by="nurse")
         assert written == [3]  # on-time flag, phase counters, summary (last injection, next)
-        services.regenerate_planned_doses(patient, now=at)  # the roll: nothing changed
+        services.planned_doses_regenerate(patient=patient, now=at)  # the roll: nothing changed
         assert written == [3, 0]
         assert readmodels.refresh_dose_facts([patient.pk]) == 0
 
