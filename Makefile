@@ -64,4 +64,4 @@ bench: deps
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor staticfiles var .pytest_cache
+	rm -rf $(VENV) node_modules static/vendor staticfiles var .pytest_cache .hypothesis

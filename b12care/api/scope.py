@@ -7,9 +7,7 @@ exactly as on the web pages.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from b12care.accounts.access import access_patient, own_patient_profile
@@ -30,12 +28,3 @@ def require_staff(request: Request) -> None:
 def patient_of_clinician(request: Request, patient_id: int, *, action: str) -> PatientProfile:
     require_staff(request)
     return access_patient(request.user, patient_id, action=f"api.{action}")
-
-
-def service_error(exc: DjangoValidationError) -> ValidationError:
-    """A service's ValidationError as the API's 400: field -> messages, the rest under
-    ``non_field_errors`` (as DRF reports its own)."""
-    if hasattr(exc, "error_dict"):
-        return ValidationError({("non_field_errors" if name == "__all__" else name): messages
-                                for name, messages in exc.message_dict.items()})
-    return ValidationError({"non_field_errors": exc.messages})

@@ -15,8 +15,7 @@ from b12care.alerts.models import Alert
 # The one place the API names the alerts app's write service (its module may move).
 from b12care.alerts.services import alert_acknowledge
 
-from ..scope import service_error
-from .common import PatientScopedView
+from .common import PatientScopedView, service_error
 
 
 class PatientAlertSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
@@ -77,3 +78,13 @@ def guidance(findings, request) -> dict:
     needed = events.needs_guidance(findings)
     url = request.build_absolute_uri(reverse("alerts:guidance")) if needed else None
     return {"needs_guidance": needed, "guidance_url": url}
+
+
+def service_error(exc: ValidationError) -> serializers.ValidationError:
+    """A service's ValidationError as the API's 400: field -> messages, the rest under
+    ``non_field_errors`` (as DRF reports its own)."""
+    if not hasattr(exc, "error_dict"):
+        return serializers.ValidationError({"non_field_errors": exc.messages})
+    return serializers.ValidationError({
+        ("non_field_errors" if name == "__all__" else name): messages
+        for name, messages in exc.message_dict.items()})

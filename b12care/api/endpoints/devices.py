@@ -16,8 +16,8 @@ from rest_framework.response import Response
 
 from .. import services
 from ..models import DeviceToken
-from ..scope import service_error
 from ..throttling import DeviceTokenThrottle
+from .common import service_error
 
 
 class DeviceSerializer(serializers.ModelSerializer):

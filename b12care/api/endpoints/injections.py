@@ -13,8 +13,14 @@ from rest_framework.response import Response
 from injections import selectors, services
 from injections.models import LOCAL_REACTIONS, SYSTEMIC_REACTIONS, Injection
 
-from ..scope import service_error
-from .common import READ_ONLY, GuidanceSerializer, LocalDateTimeField, PatientScopedView, guidance
+from .common import (
+    READ_ONLY,
+    GuidanceSerializer,
+    LocalDateTimeField,
+    PatientScopedView,
+    guidance,
+    service_error,
+)
 
 REACTIONS = {"local_reactions": LOCAL_REACTIONS, "systemic_reactions": SYSTEMIC_REACTIONS}
 
@@ -161,6 +167,7 @@ class InjectionDetail(PatientScopedView):
         return injection
 
     def get(self, request, *args, **kwargs):
+        """One injection of the log."""
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(request=InjectionWriteSerializer, responses={200: RecordedSerializer})

@@ -14,8 +14,7 @@ from rest_framework.response import Response
 from labs import selectors, services
 from labs.models import Analyte, LabResult
 
-from ..scope import service_error
-from .common import READ_ONLY, GuidanceSerializer, PatientScopedView, guidance
+from .common import READ_ONLY, GuidanceSerializer, PatientScopedView, guidance, service_error
 
 
 class AnalyteSerializer(serializers.ModelSerializer):
@@ -129,6 +128,7 @@ class LabResultDetail(PatientScopedView):
         return get_object_or_404(selectors.results(self.patient), pk=self.kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
+        """One lab result."""
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(responses={204: None})

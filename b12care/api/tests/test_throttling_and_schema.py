@@ -88,6 +88,14 @@ def test_the_openapi_schema_describes_every_endpoint_and_the_token_scheme(client
     assert {"200", "201", "400", "401", "403", "404", "429"} <= set(create)
 
 
+def test_an_api_path_that_matches_nothing_answers_404_in_json(patient_api, client):
+    response = patient_api.get("/api/v1/me/injections/not-a-number/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
 def test_the_schema_passes_openapi_validation():
     from drf_spectacular.generators import SchemaGenerator
     from drf_spectacular.validation import validate_schema
