@@ -77,6 +77,8 @@ class CheckInWriteSerializer(serializers.Serializer):
 
 
 class SavedSerializer(GuidanceSerializer):
+    """Today's check-in as saved and whether to show the patient what to do now."""
+
     checkin = CheckInSerializer()
     created = serializers.BooleanField(help_text="False when today's diary was updated.")
 

@@ -109,6 +109,9 @@ class InjectionWriteSerializer(serializers.ModelSerializer):
 
 
 class RecordedSerializer(GuidanceSerializer):
+    """The injection as saved, warnings the web shows (an expired batch, a site not
+    advised) and whether to show the patient what to do now."""
+
     injection = InjectionSerializer()
     created = serializers.BooleanField(help_text="False when this client_token was recorded "
                                                  "before: nothing new was saved.")

@@ -81,6 +81,9 @@ class LabResultWriteSerializer(serializers.Serializer):
 
 
 class LabRecordedSerializer(GuidanceSerializer):
+    """The result as saved (converted and flagged), the planned tests it completes and
+    whether to show the patient what to do now."""
+
     result = LabResultSerializer()
     fulfilled = serializers.ListField(child=serializers.CharField(),
                                       help_text="Planned tests this result completes.")
