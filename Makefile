@@ -25,11 +25,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Front-end libraries come from npm and are served by us (never from a CDN).
+# Front-end libraries come from npm and are served by us (never from a CDN). Swagger UI is the
+# API docs page (/api/docs/); a stylesheet's source map is copied because collectstatic follows
+# its sourceMappingURL.
 static/vendor/.installed: node_modules/.installed
-	rm -rf static/vendor && mkdir -p static/vendor/bootstrap/css static/vendor/bootstrap/js
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap/css static/vendor/bootstrap/js static/vendor/swagger-ui
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map static/vendor/bootstrap/css/
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map static/vendor/bootstrap/js/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui.css.map node_modules/swagger-ui-dist/LICENSE static/vendor/swagger-ui/
 	touch $@
 
 deps: $(VENV)/.installed static/vendor/.installed
@@ -62,4 +65,4 @@ bench: deps
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor staticfiles var .pytest_cache
+	rm -rf $(VENV) node_modules static/vendor staticfiles var .pytest_cache .hypothesis

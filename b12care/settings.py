@@ -71,11 +71,14 @@ INSTALLED_APPS = [
     "allauth.account",
     "simple_history",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     "b12care.core",
     "b12care.accounts",
     "b12care.alerts",
     "b12care.clinic",
     "b12care.exports",
+    "b12care.api",
     "injections",
     "symptoms",
     "labs",
@@ -296,6 +299,54 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(VAR_DIR / "cache")}}
+
+# --- REST API (b12care/api; README "Integrations") --------------------------------------------
+# Token auth first: its WWW-Authenticate header makes an unauthenticated call a 401, not a 403.
+# Session auth (with CSRF) serves the signed-in web and the docs page.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "b12care.api.authentication.DeviceTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Counters live in the default cache (Redis in production): never health data.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "b12care.api.throttling.AnonThrottle",
+        "b12care.api.throttling.UserThrottle",
+    ],
+    "EXCEPTION_HANDLER": "b12care.api.throttling.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="30/min"),
+        "user": env.str("API_THROTTLE_USER", default="240/min"),
+        "devices": env.str("API_THROTTLE_DEVICES", default="10/hour"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "B12 Care API",
+    "DESCRIPTION": (
+        "Patients read and write their own injections, diary and lab results and read their "
+        "schedule and alerts; clinicians read their patients and acknowledge alerts. "
+        "Authenticate with a device token (`Authorization: Bearer b12_...`) created on the "
+        "Devices page, or with the signed-in session (send the CSRF token on writes)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "b12care.api.schema.document_errors",
+    ],
+    # Our own copies (make: static/vendor); never a CDN.
+    "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL}img/icon.svg",
+    "REDOC_DIST": f"/{STATIC_URL}vendor/redoc",  # not vendored: the docs page is Swagger UI
+}
 
 # --- Crispy forms ------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

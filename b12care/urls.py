@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from b12care.accounts.views import InviteAcceptView
+from b12care.api import web as api_web
 from b12care.clinic import views as clinic_views
 from b12care.core import views as core_views
+
+handler404 = api_web.not_found
 
 admin.site.site_header = "B12 Care administration"
 admin.site.site_title = "B12 Care admin"
@@ -25,5 +28,8 @@ urlpatterns = [
     path("labs/", include("labs.urls")),
     path("alerts/", include("b12care.alerts.urls")),
     path("exports/", include("b12care.exports.urls")),
+    path("api/", include("b12care.api.urls")),
+    path("devices/", api_web.devices, name="devices"),
+    path("devices/<int:pk>/revoke/", api_web.device_revoke, name="device_revoke"),
     path("admin/", admin.site.urls),
 ]

@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # Patients may log a time a little ahead of the server clock (their phone's clock drifts).
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+# Older than this is a mistyped year, not history (and near year 1 the matching window would
+# run off the calendar).
+OLDEST_ENTRY = dt.timedelta(days=100 * 365)
 PATIENT_EDIT_PERIOD = dt.timedelta(hours=24)
 PHASE_FIELDS = ("kind", "product", "dose", "unit", "repeat", "interval", "weekdays", "end_kind",
                 "count", "until", "time_of_day", "start_date", "note")
@@ -403,6 +406,8 @@ def _check_injection(injection: Injection, *, now: dt.datetime) -> None:
         raise ValidationError({"taken_at": "Enter when the injection was given."})
     if injection.taken_at > now + FUTURE_TOLERANCE:
         raise ValidationError({"taken_at": "The time cannot be in the future."})
+    if injection.taken_at < now - OLDEST_ENTRY:
+        raise ValidationError({"taken_at": "Check the year: this is more than 100 years ago."})
     if injection.administered_by == AdministeredBy.SELF:
         readiness = self_injection_readiness(injection.patient)
         if not readiness.ready:

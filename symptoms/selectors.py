@@ -9,7 +9,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Max, OuterRef, PositiveSmallIntegerField, Prefetch, Subquery
+from django.db.models import (
+    F,
+    Max,
+    OuterRef,
+    PositiveSmallIntegerField,
+    Prefetch,
+    QuerySet,
+    Subquery,
+)
 
 from b12care.accounts.models import PatientProfile
 from b12care.core import clock
@@ -24,6 +32,13 @@ def active_symptoms() -> list[Symptom]:
 def _with_scores(checkins):
     return checkins.prefetch_related(
         Prefetch("scores", queryset=SymptomScore.objects.select_related("symptom")))
+
+
+def history(patient: PatientProfile) -> QuerySet[CheckIn]:
+    """Check-ins newest first with their scores (one prefetch query per page: the API)."""
+    scores = SymptomScore.objects.select_related("symptom").order_by("symptom__position")
+    return (CheckIn.objects.filter(patient=patient).order_by("-local_date")
+            .prefetch_related(Prefetch("scores", queryset=scores)))
 
 
 def checkin_for_day(patient: PatientProfile, day: dt.date) -> CheckIn | None:

@@ -158,6 +158,15 @@ def test_it_refuses_a_time_in_the_future(patient, clinician):
                               **injection_values(taken_at=NOW + dt.timedelta(minutes=2)))
 
 
+def test_it_refuses_a_mistyped_year_long_ago_instead_of_failing(patient, clinician):
+    ancient = dt.datetime(1, 1, 1, 12, 0, tzinfo=dt.UTC)
+    with pytest.raises(ValidationError) as err:
+        services.injection_record(patient=patient, recorded_by=clinician, now=NOW,
+                                  **injection_values(taken_at=ancient))
+    assert "more than 100 years ago" in str(err.value)
+    assert not Injection.objects.exists()
+
+
 def test_it_warns_about_an_expired_batch(patient, clinician):
     recorded = services.injection_record(
         patient=patient, recorded_by=clinician, now=NOW,
