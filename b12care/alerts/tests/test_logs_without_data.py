@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from b12care.alerts import delivery, services
+from b12care.alerts import delivery, lifecycle
 from b12care.alerts.channels import sms
 from b12care.alerts.models import Notification
 from b12care.alerts.rules import Finding
@@ -26,7 +26,7 @@ def test_the_console_text_backend_logs_neither_the_number_nor_the_message(settin
 
 
 def test_a_failed_delivery_is_logged_without_the_providers_message(patient, caplog):
-    services.record_findings(patient, [Finding(
+    lifecycle.findings_record(patient=patient, findings=[Finding(
         "neuro_worsening", "urgent", "neuro_worsening:balance", "Contact your clinician today.",
         "Balance rose from 2 to 6/10")], now=NOW)
     email = Notification.objects.get(channel="email")
@@ -35,7 +35,7 @@ def test_a_failed_delivery_is_logged_without_the_providers_message(patient, capl
         raise ConnectionError("550 mailbox dr.jones@example.org refused")
 
     with caplog.at_level(logging.DEBUG):
-        delivery.deliver(email.pk, now=NOW, send=refused)
+        delivery.notification_deliver(notification_id=email.pk, now=NOW, send=refused)
     assert f"Notification {email.pk}" in caplog.text
     assert "dr.jones" not in caplog.text
     email.refresh_from_db()
