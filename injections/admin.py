@@ -25,9 +25,14 @@ class TemplatePhaseInline(admin.StackedInline):
 
 @admin.register(ProtocolTemplate)
 class ProtocolTemplateAdmin(admin.ModelAdmin):
-    list_display = ("name", "source", "is_active", "position")
+    list_display = ("name", "description", "is_active", "position")
+    fields = ("name", "slug", "source", "description", "is_active", "position")
+    readonly_fields = ("description",)  # generated from the phases below, never typed
     prepopulated_fields = {"slug": ("name",)}
     inlines = [TemplatePhaseInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("phases")
 
 
 class PhaseInline(admin.TabularInline):

@@ -167,7 +167,8 @@ class InjectionForm(forms.ModelForm):
 
 class RegimenFromTemplateForm(forms.Form):
     template = forms.ModelChoiceField(
-        queryset=ProtocolTemplate.objects.filter(is_active=True), widget=forms.RadioSelect,
+        queryset=ProtocolTemplate.objects.filter(is_active=True).prefetch_related("phases"),
+        widget=forms.RadioSelect,
         empty_label=None, label="Regimen template",
         help_text="You can adjust every phase after saving.",
     )

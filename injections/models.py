@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from b12care.accounts.models import PatientProfile
 from b12care.core.models import TimeStampedModel
 
-from . import scheduling
+from . import describe, scheduling
 
 
 class Product(models.TextChoices):
@@ -98,7 +98,6 @@ class ProtocolTemplate(TimeStampedModel):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
     source = models.CharField(max_length=120, blank=True, help_text="e.g. BNF/NICE CKS")
-    description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -107,6 +106,11 @@ class ProtocolTemplate(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def description(self) -> str:
+        """Generated from the phases (prefetch ``phases`` when listing templates)."""
+        return describe.phases_in_words(self.phases.all())
 
 
 class TemplatePhase(PhaseFields):

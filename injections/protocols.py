@@ -1,4 +1,5 @@
 """The protocol templates seeded from CLINICAL.md (data migration 0002 copies these values).
+Their descriptions are generated from the phases (``injections.describe``).
 
 Each is a default a clinician copies and adjusts; the app never decides a regimen. Values are
 frozen here (not imported from models) so the migration stays valid as models change.
@@ -18,8 +19,6 @@ TEMPLATES = [
         "slug": HYDROXO_NO_NEURO,
         "name": "Hydroxocobalamin, no neurological involvement",
         "source": "BNF / NICE CKS",
-        "description": "1 mg IM three times a week for 2 weeks (6 doses), then 1 mg every "
-        "3 months, lifelong if the cause is irreversible.",
         "position": 1,
         "phases": [
             dict(kind="induction", product="hydroxocobalamin", dose=Decimal("1"), unit="mg",
@@ -34,8 +33,6 @@ TEMPLATES = [
         "slug": HYDROXO_NEURO,
         "name": "Hydroxocobalamin, neurological involvement",
         "source": "BNF / NICE CKS",
-        "description": "1 mg IM on alternate days until no further improvement (a clinician "
-        "ends this phase), then 1 mg every 2 months.",
         "position": 2,
         "phases": [
             dict(kind="induction", product="hydroxocobalamin", dose=Decimal("1"), unit="mg",
@@ -49,8 +46,6 @@ TEMPLATES = [
         "slug": CYANO_US_LABEL,
         "name": "Cyanocobalamin, US product label",
         "source": "US product label",
-        "description": "100 µg daily for 6-7 days, then alternate days for 7 doses, then every "
-        "3-4 days for 2-3 weeks, then 100 µg monthly (commonly up to 1000 µg), lifelong.",
         "position": 3,
         "phases": [
             dict(kind="induction", product="cyanocobalamin", dose=Decimal("100"),
@@ -71,7 +66,6 @@ TEMPLATES = [
         "slug": PROPHYLAXIS,
         "name": "Prophylaxis (e.g. after gastric surgery)",
         "source": "BNF / NICE CKS",
-        "description": "No induction. 1 mg every 2-3 months (set here to every 3 months).",
         "position": 4,
         "phases": [
             dict(kind="maintenance", product="hydroxocobalamin", dose=Decimal("1"), unit="mg",

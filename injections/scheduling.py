@@ -88,6 +88,17 @@ class Recurrence:
 
     def describe(self) -> str:
         """Plain words: "every 2 days", "Mon, Wed and Fri every week", "every 3 months"."""
+        text = self.frequency()
+        if self.count:
+            text += f", {self.count} dose{'s' if self.count != 1 else ''}"
+        elif self.until:
+            text += f", until {self.until:%-d %b %Y}"
+        else:
+            text += ", until a clinician ends it"
+        return text
+
+    def frequency(self) -> str:
+        """How often, without the end: "on alternate days", "every 3 months"."""
         n = int(self.interval)
         if self.repeat == DAYS:
             text = "every day" if n == 1 else ("on alternate days" if n == 2 else f"every {n} days")
@@ -95,16 +106,11 @@ class Recurrence:
             text = "every week" if n == 1 else f"every {n} weeks"
         elif self.repeat == WEEKDAYS:
             names = [WEEKDAY_NAMES[c] for c in WEEKDAY_CODES if c in self.weekdays]
-            days = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            days = (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else (
+                names[0] if names else "on chosen weekdays")
             text = f"{days} " + ("every week" if n == 1 else f"every {n} weeks")
         else:
             text = "every month" if n == 1 else f"every {n} months"
-        if self.count:
-            text += f", {self.count} dose{'s' if self.count != 1 else ''}"
-        elif self.until:
-            text += f", until {self.until:%-d %b %Y}"
-        else:
-            text += ", until a clinician ends it"
         return text
 
 

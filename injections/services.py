@@ -211,7 +211,9 @@ def template_phases(template: ProtocolTemplate, *, start_date: dt.date,
 def preview(phases: list[Phase], *, patient: PatientProfile, now: dt.datetime,
             limit: int = 8, only: Phase | None = None) -> list[dict]:
     """The next doses the given (possibly unsaved) phases would create, for the form preview:
-    from the regimen's start (or from ``now`` for one phase, ``only``)."""
+    from the regimen's start (or from ``now`` for one phase, ``only``). For a whole regimen,
+    at most ``PREVIEW_PER_PHASE`` doses of each phase, so every phase shows; a phase that only
+    starts when a clinician ends the one before gets a row with ``waiting`` set."""
     for phase in phases:
         phase.clean()  # raises ValidationError with a readable message
     plans = [p.plan for p in phases]
@@ -220,20 +222,29 @@ def preview(phases: list[Phase], *, patient: PatientProfile, now: dt.datetime,
     if only is None and start is not None:
         start_instant = scheduling.to_utc(start, dt.time(0), patient.tz)
         after = min(now, start_instant - dt.timedelta(seconds=1))
+    ahead = limit if only is not None else sum(
+        (p.count or 0) if p.end_kind == "count" else PREVIEW_PER_PHASE for p in phases
+    ) + PREVIEW_PER_PHASE
     slots = scheduling.plan_slots(plans, patient.tz, now=after, since=after,
-                                  horizon=dt.timedelta(days=400), min_ahead=limit)
-    rows = []
-    for slot in slots:
-        phase = phases[slot.phase_index]
-        if only is not None and phase is not only:
-            continue
-        rows.append({
-            "phase": phase, "sequence": slot.sequence, "due_at": slot.due_at,
-            "local": slot.due_at.astimezone(patient.tz),
-        })
-        if len(rows) == limit:
-            break
+                                  horizon=dt.timedelta(days=800), min_ahead=ahead)
+    if only is not None:
+        return _preview_rows([s for s in slots if phases[s.phase_index] is only], phases,
+                             patient, limit)
+    shown = [s for s in slots if s.sequence <= PREVIEW_PER_PHASE or (
+        phases[s.phase_index].end_kind == "count" and s.sequence == phases[s.phase_index].count)]
+    rows = _preview_rows(shown, phases, patient, len(shown))
+    seen = {id(row["phase"]) for row in rows}
+    rows += [{"phase": p, "waiting": True} for p in phases if id(p) not in seen]
     return rows
+
+
+PREVIEW_PER_PHASE = 3
+
+
+def _preview_rows(slots, phases, patient, limit) -> list[dict]:
+    return [{"phase": phases[slot.phase_index], "sequence": slot.sequence,
+             "due_at": slot.due_at, "local": slot.due_at.astimezone(patient.tz)}
+            for slot in slots[:limit]]
 
 
 @transaction.atomic

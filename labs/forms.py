@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from . import preferences, units
 from .models import Analyte
 from .units import display_unit
 
@@ -32,9 +33,14 @@ class ResultForm(forms.Form):
     notes = forms.CharField(label="Notes (optional)", required=False,
                             widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, analyte: Analyte, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, analyte: Analyte, default_unit: str = "", **kwargs):
+        if data is not None and data.get("meant_unit"):
+            # One tap on "Did you mean 135 g/L?": the same values, in the unit meant.
+            data = data.copy()
+            data["unit"] = data["meant_unit"]
+        super().__init__(data, *args, **kwargs)
         self.analyte = analyte
+        self.meant_units: list[preferences.MeantUnit] = []
         if analyte.is_qualitative:
             del self.fields["value"], self.fields["unit"], self.fields["sampled_time"]
             self.fields["qualitative"].choices = [(a, a.capitalize())
@@ -43,9 +49,24 @@ class ResultForm(forms.Form):
             del self.fields["qualitative"]
             units = [u.unit for u in analyte.units.all()]
             self.fields["unit"].choices = [(u, display_unit(u)) for u in units]
-            self.fields["unit"].initial = analyte.canonical_unit
+            self.fields["unit"].initial = default_unit or analyte.canonical_unit
             if analyte.help_text:
                 self.fields["value"].help_text = analyte.help_text
+
+    def clean(self):
+        data = super().clean()
+        if self.analyte.is_qualitative or not data.get("value") or not data.get("unit"):
+            return data
+        conversions = {u.unit: units.Conversion(u.multiply, u.divide)
+                       for u in self.analyte.units.all()}
+        self.meant_units = preferences.meant_units(self.analyte, data["value"], data["unit"],
+                                                   conversions)
+        if self.meant_units:
+            typed = f"{data['value'].strip()} {display_unit(data['unit'])}"
+            options = " or ".join(m.text for m in self.meant_units)
+            self.add_error("unit", f"{typed} is not a possible {self.analyte.short_name} "
+                                   f"result. Did you mean {options}?")
+        return data
 
 
 class PlannedLabForm(forms.Form):

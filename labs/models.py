@@ -178,9 +178,13 @@ class LabResult(TimeStampedModel):
 
     @property
     def display_value(self) -> str:
+        """In the canonical unit; a converted value keeps only the precision that was typed."""
         if self.value is None:
             return self.qualitative
-        return f"{units.plain(self.value)} {units.display_unit(self.analyte.canonical_unit)}"
+        number = (units.converted_text(self.value, self.value_entered)
+                  if self.was_converted and self.value_entered is not None
+                  else units.plain(self.value))
+        return f"{number} {units.display_unit(self.analyte.canonical_unit)}"
 
     @property
     def entered_text(self) -> str:
@@ -280,3 +284,21 @@ class PlannedLab(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.label} due {self.due_date}"
+
+
+class UnitPreference(models.Model):
+    """The unit a patient last entered a test in: the lab-entry form's default next time."""
+
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE,
+                                related_name="lab_unit_preferences")
+    analyte = models.ForeignKey(Analyte, on_delete=models.CASCADE, related_name="+")
+    unit = models.CharField(max_length=20)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "analyte"], name="unit_preference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.analyte.short_name} in {self.unit}"

@@ -17,7 +17,7 @@ from django.db import transaction
 from b12care.accounts.models import PatientProfile, Role, User
 from b12care.core import clock, events
 
-from . import latest, monitoring, units
+from . import latest, monitoring, preferences, units
 from .models import Analyte, LabResult, PlannedLab, PlanStatus, Source
 
 # A result time in the future beyond this is a typo (phones' clocks drift a little).
@@ -82,6 +82,9 @@ def result_record(
         result.band = units.band(canonical, analyte.bands)
     result.full_clean()
     result.save()
+    if result.unit_entered:
+        preferences.unit_remember(patient=patient, analyte=analyte, unit=result.unit_entered,
+                                  now=now)
     latest.offer(result)
     fulfilled = planned_labs_fulfil(patient=patient, results=[result])
     findings = events.patient_data_changed([patient.pk], {events.LABS, events.LAB_PLAN}, now=now,

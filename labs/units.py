@@ -168,3 +168,24 @@ def plain(value: Decimal | None) -> str:
         return ""
     normalized = value.normalize()
     return f"{normalized:f}"
+
+
+def significant_digits(entered: Decimal) -> int:
+    """How many digits the patient typed, ignoring zeros after the decimal point that storage
+    adds: 300 -> 3, 13.5 -> 3, 0.35 -> 2."""
+    value = entered.normalize()
+    if value.as_tuple().exponent > 0:
+        value = value.quantize(Decimal(1))
+    return len(value.as_tuple().digits)
+
+
+def converted_text(canonical: Decimal, entered: Decimal) -> str:
+    """A converted value with no more precision than what was typed (at least 2 significant
+    digits, never more decimals than ``canonical`` has): 300 pmol/L -> "407", not "406.5"."""
+    if canonical == 0:
+        return plain(canonical)
+    digits = max(2, significant_digits(entered))
+    places = digits - 1 - canonical.adjusted()
+    if places >= -canonical.as_tuple().exponent:
+        return plain(canonical)
+    return plain(canonical.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))

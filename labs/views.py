@@ -25,7 +25,7 @@ from b12care.accounts.models import PatientProfile
 from b12care.core import charts, events, providers
 from b12care.core.forms import add_service_errors
 
-from . import selectors, services, units
+from . import preferences, selectors, services, units
 from .forms import PlannedLabForm, ResultForm
 from .models import Analyte, LabResult, PlannedLab, PlanStatus
 
@@ -91,7 +91,9 @@ def _add_result(request, patient: PatientProfile, key: str, clinician: bool) -> 
     if analyte is None:
         raise Http404("No such test.")
     urls = Urls(patient, clinician)
+    accepted = [u.unit for u in analyte.units.all()]
     form = ResultForm(request.POST or None, analyte=analyte,
+                      default_unit=preferences.default_unit(patient, analyte, accepted),
                       initial={"sampled_on": _today(patient)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

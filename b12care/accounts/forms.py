@@ -43,7 +43,8 @@ class InvitePatientForm(forms.Form):
         help_text="Where the patient lives: doses and reminders follow their local time.",
     )
     country = forms.ChoiceField(
-        choices=Country.choices, initial=Country.GB, help_text="For the emergency number shown."
+        choices=[("", "From the time zone"), *Country.choices], required=False,
+        help_text="For the emergency number shown and the usual lab units.",
     )
     date_of_birth = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}),

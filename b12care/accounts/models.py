@@ -106,6 +106,28 @@ class Country(models.TextChoices):
 
 EMERGENCY_NUMBERS = {"GB": "999", "IE": "112", "US": "911", "CA": "911", "AU": "000", "NZ": "111"}
 
+# Time zones that name one country; other zones fall back by region below.
+_ZONE_COUNTRIES = {
+    "Europe/London": "GB", "Europe/Belfast": "GB", "Europe/Dublin": "IE",
+    "Pacific/Auckland": "NZ", "Pacific/Chatham": "NZ",
+    "America/Toronto": "CA", "America/Vancouver": "CA", "America/Edmonton": "CA",
+    "America/Winnipeg": "CA", "America/Halifax": "CA", "America/St_Johns": "CA",
+    "America/Regina": "CA", "America/Montreal": "CA",
+    "America/New_York": "US", "America/Chicago": "US", "America/Denver": "US",
+    "America/Los_Angeles": "US", "America/Phoenix": "US", "America/Anchorage": "US",
+    "America/Detroit": "US", "America/Boise": "US", "Pacific/Honolulu": "US",
+}
+_REGION_COUNTRIES = {"Australia": "AU", "US": "US", "Canada": "CA", "Europe": "EU"}
+
+
+def country_for_timezone(zone: str) -> str:
+    """The country a time zone most likely means (a default the patient or clinic can change):
+    "Europe/London" -> "GB", "Australia/Perth" -> "AU", "Asia/Tokyo" -> "XX" (other)."""
+    if zone in _ZONE_COUNTRIES:
+        return _ZONE_COUNTRIES[zone]
+    region = (zone or "").split("/", 1)[0]
+    return _REGION_COUNTRIES.get(region, Country.OTHER)
+
 
 class Cause(models.TextChoices):
     PERNICIOUS_ANAEMIA = "pernicious_anaemia", "Pernicious anaemia (autoimmune)"
@@ -159,7 +181,7 @@ class PatientProfile(TimeStampedModel):
         max_length=2,
         choices=Country.choices,
         default=Country.GB,
-        help_text="Used to show the right emergency number.",
+        help_text="Used to show the right emergency number and the usual lab units.",
     )
     date_of_birth = models.DateField(
         null=True, blank=True, validators=BIRTH_DATE_VALIDATORS,

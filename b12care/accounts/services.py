@@ -17,7 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from b12care.core import events
 
-from .models import CareTeamMembership, PatientProfile, Role, User
+from .models import CareTeamMembership, PatientProfile, Role, User, country_for_timezone
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class PatientDetails:
     first_name: str
     last_name: str
     timezone: str
-    country: str
+    country: str  # "" means: from the time zone
     cause: str
     neurological_involvement: bool = False
     severe_anaemia: bool = False
@@ -79,7 +79,7 @@ def patient_invite(*, invited_by: User, details: PatientDetails) -> PatientProfi
     profile = PatientProfile(
         user=user,
         timezone=details.timezone,
-        country=details.country,
+        country=details.country or country_for_timezone(details.timezone),
         cause=details.cause,
         neurological_involvement=details.neurological_involvement,
         severe_anaemia=details.severe_anaemia,

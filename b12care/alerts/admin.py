@@ -1,16 +1,79 @@
+from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
-from . import delivery
+from . import config, delivery, rule_settings
 from .models import Alert, AlertRule, InAppMessage, Notification, ReminderPlan, ReminderStep
+from .rules import REGISTRY
+
+
+class AlertRuleForm(forms.ModelForm):
+    """Name and on/off; the rule's settings fields are added per rule (``rule_settings``)."""
+
+    reason = forms.CharField(label="Reason for change", widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="Kept in the rule's history with your name.")
+    confirm = forms.BooleanField(
+        label="I have checked who this change flags and who it stops flagging", required=False)
+
+    class Meta:
+        model = AlertRule
+        fields = ["name", "enabled"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        rule = self.instance
+        before = config.rule_config({rule.code: rule_before(rule)}).get(rule.code)
+        self.new_thresholds = rule_settings.thresholds_from(rule.code, data)
+        after = {**REGISTRY[rule.code].defaults, **self.new_thresholds} if data["enabled"] else None
+        if not data.get("confirm"):
+            impact = rule_settings.rule_impact(rule.code, before=before, after=after,
+                                               now=timezone.now())
+            raise forms.ValidationError(impact_text(impact))
+        return data
+
+
+def rule_before(rule: AlertRule) -> AlertRule:
+    """The row as stored (the form has already copied the new name and switch onto it)."""
+    return AlertRule.objects.get(pk=rule.pk)
+
+
+def impact_text(impact: rule_settings.Impact) -> str:
+    def names(items):
+        return ", ".join(items) or "nobody"
+    return (f"With these settings this rule would flag {len(impact.flagged_after)} current "
+            f"patient(s) (now {len(impact.flagged_before)}). Would stop being flagged: "
+            f"{names(impact.stop)}. Newly flagged: {names(impact.start)}. Tick the box to save.")
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code", "enabled", "updated_at"]
     list_filter = ["enabled"]
     readonly_fields = ["code", "updated_at"]
-    fields = ["code", "name", "enabled", "thresholds", "updated_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        settings_names = list(rule_settings.SCHEMAS.get(obj.code, {})) if obj else []
+        return [
+            (None, {"fields": ["code", "name", "enabled", "updated_at"]}),
+            ("Settings", {"fields": settings_names}),
+            ("Change", {"fields": ["reason", "confirm"]}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        current = config.rule_config({obj.code: obj}).get(obj.code) if obj else None
+        current = current or (dict(REGISTRY[obj.code].defaults) if obj else {})
+        extra = rule_settings.settings_fields(obj.code, current) if obj else {}
+        form_class = type("AlertRuleSettingsForm", (AlertRuleForm,), extra)
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change=change, form=form_class, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        obj.thresholds = form.new_thresholds
+        obj._change_reason = form.cleaned_data["reason"]
+        super().save_model(request, obj, form, change)
 
     def has_add_permission(self, request):
         return False  # one row per rule in the code base, seeded by migration

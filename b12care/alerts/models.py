@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from b12care.accounts.models import PatientProfile
 
@@ -40,6 +41,8 @@ class AlertRule(models.Model):
     )
     thresholds = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed a setting, when and why (the admin requires a reason).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]

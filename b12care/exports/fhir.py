@@ -22,7 +22,7 @@ from django.conf import settings
 
 from b12care.accounts.models import PatientProfile, Sex
 from b12care.alerts.models import Alert
-from injections import scheduling
+from injections import describe, scheduling
 from injections.models import Injection, Regimen, RegimenStatus
 from labs import units
 from labs.models import LabResult
@@ -115,8 +115,7 @@ def dosage_instructions(regimen: Regimen) -> list[dict]:
     spans = scheduling.phase_spans([p.plan for p in phases])
     return [{
         "sequence": phase.order,
-        "text": f"{phase.get_kind_display()}: {phase.dose_text} "
-                f"{phase.get_product_display().lower()} {phase.recurrence.describe()}",
+        "text": f"{phase.get_kind_display()}: {describe.phase_in_words(phase, product=True)}",
         "timing": {"repeat": _repeat(phase, span)},
         "route": ROUTE_IM,
         "doseAndRate": [{"doseQuantity": {"value": number(phase.dose),

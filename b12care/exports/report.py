@@ -19,7 +19,7 @@ from django.contrib.staticfiles import finders
 from b12care.accounts.models import PatientProfile
 from b12care.alerts.models import ACTIVE_STATUSES, Alert
 from b12care.core import charts
-from injections import scheduling
+from injections import describe, scheduling
 from injections.models import DoseStatus, Injection, PlannedDose, Regimen
 from injections.selectors import AdherenceRow, phase_label
 from labs import units
@@ -41,8 +41,7 @@ def regimen_phases(regimens: list[Regimen]) -> list[dict]:
     """Each regimen with its phases in plain words."""
     return [{"regimen": r, "phases": [{
         "phase": p,
-        "words": f"{p.dose_text} {p.get_product_display().lower()} {p.recurrence.describe()}, "
-                 f"at {p.time_of_day:%H:%M}",
+        "words": f"{describe.phase_in_words(p, product=True)}, at {p.time_of_day:%H:%M}",
     } for p in r.phases.all()]} for r in regimens]
 
 

@@ -46,9 +46,9 @@ def test_a_patient_records_b12_in_pmol_and_a_check_in_and_sees_both_trends(
         page.get_by_role("button", name="Save result").click()
 
         status = " ".join(page.get_by_role("status").first.inner_text().split())
-        assert "B12 100 pmol/L saved (= 135.5 pg/mL). Low. Deficiency likely." in status
+        assert "B12 100 pmol/L saved (= 136 pg/mL). Low. Deficiency likely." in status
         row = " ".join(page.get_by_test_id("result-row").inner_text().split())
-        assert "135.5 pg/mL" in row and "Low" in row and "Entered as 100 pmol/L" in row
+        assert "136 pg/mL" in row and "Low" in row and "Entered as 100 pmol/L" in row
         chart = page.get_by_test_id("trend-chart")
         assert chart.locator("svg[role=img] .chart-point").count() == 1
         assert chart.locator("svg .chart-band").count() == 1

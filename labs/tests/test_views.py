@@ -97,7 +97,7 @@ def test_a_patient_records_b12_in_pmol_per_litre_and_sees_it_normalised_and_flag
                                    result_form(value="100"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("labs:analyte", args=["b12"])
     text = response.content.decode()
-    assert "100 pmol/L saved (= 135.5 pg/mL). Low." in text
+    assert "100 pmol/L saved (= 136 pg/mL). Low." in text
     assert "Entered as 100 pmol/L" in text
     assert "Deficiency likely" in text
     assert 'role="img"' in text and "135.5 pg/mL" in text

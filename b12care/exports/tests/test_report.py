@@ -42,7 +42,7 @@ def test_the_patients_report_shows_plan_adherence_injections_charts_and_alerts(c
     html = response.content.decode()
     assert "Pat Lee" in html and "4 May 1970" in html
     assert "24 May 2026 to 24 Nov 2026" in html  # the default: the last six months
-    assert "1 mg hydroxocobalamin Mon, Wed and Fri every week, 6 doses, at 09:00" in html
+    assert "1 mg hydroxocobalamin Mon, Wed and Fri every week for 6 doses, at 09:00" in html
     assert len(response.context["injections"]) == 6
     for text in ("LOT-01", "LOT-06", "Mon 1 Jun 2026 09:05", "A carer or family member",
                  "Right upper arm (deltoid)", "pain 3/10, Redness"):
