@@ -27,3 +27,6 @@ urlpatterns = [
     path("exports/", include("b12care.exports.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage answers 503 "try again in a minute" instead of the bare 500 page.
+handler500 = "b12care.core.views.server_error"
