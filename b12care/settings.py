@@ -275,21 +275,22 @@ REDIS_VISIBILITY_TIMEOUT = 3600
 # A frozen Redis then costs a request at most this long, never gunicorn's worker timeout.
 REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
-# /healthz's probes (database and broker) answer within this many seconds each.
+# /healthz gives up on the broker (Redis) after this many seconds.
 HEALTH_PROBE_TIMEOUT = env.float("HEALTH_PROBE_TIMEOUT", default=0.4)
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    # Publishes give up after one try (the outbox relay re-sends); workers reconnect
+    # through broker_connection_retry, which stays on.
+    "max_retries": 0,
+    "interval_start": 0,
+    "interval_step": 0,
+    "interval_max": 0,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
-        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
-        "socket_timeout": REDIS_SOCKET_TIMEOUT,
-        # Publishes give up after one try (the outbox relay re-sends); workers reconnect
-        # through broker_connection_retry, which stays on.
-        "max_retries": 1,
-        "interval_start": 0,
-        "interval_step": 0,
-        "interval_max": 0,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
     CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
