@@ -206,6 +206,9 @@ if (EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="B12 Care <no-reply@b12care.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An SMTP send gives up after this many seconds: well inside the 30 s delivery lease of urgent
+# alerts (alerts/delivery.py), so a slow server cannot make two workers send one row.
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT") or env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Headers, cookies and transport (docs/security.md, "Headers, cookies and logs") ------------
 # Cookies: Secure whenever the site is served over HTTPS (the default with DEBUG off), and then
