@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)  # longer than any send; shorter than a patient should wait
 # Urgent alerts (emergency guidance included) are re-driven within a minute of a worker dying:
 # their lease plus the reconcile cadence (b12care/celery.py, every 20 s) stays under 60 s.
-# Still longer than any send (channels time out well before), so two workers never hold one row.
+# Still longer than any send (an SMTP send gives up after settings.EMAIL_TIMEOUT, 10 s).
 URGENT_LEASE = dt.timedelta(seconds=30)
 URGENT_SEVERITIES = ("urgent",)
 MAX_ATTEMPTS = 8

@@ -39,7 +39,9 @@ def deliver_batch_enqueue(ids: list[int]) -> None:
 def relay_publish() -> None:
     """Ask a worker to deliver now; if the broker is down, the periodic relay will."""
     try:
-        current_app.send_task(RELAY_TASK, retry=False)
+        # Its own connection, not the producer pool shared with request threads.
+        with current_app.connection_for_write() as conn:
+            current_app.send_task(RELAY_TASK, retry=False, connection=conn)
     except Exception as exc:  # broker down: the rows are safe in the database
         log.warning("Could not reach the broker to relay notifications now (%s); "
                     "the periodic relay will deliver them.", type(exc).__name__)
