@@ -43,7 +43,9 @@ app.conf.update(
         # alerts: the outbox relay and reconciler are the delivery guarantee; on_commit kicks
         # are only the fast path (docs/alerts.md).
         "alerts-relay": {"task": "b12care.alerts.tasks.relay", "schedule": 30.0},
-        "alerts-reconcile": {"task": "b12care.alerts.tasks.reconcile", "schedule": 120.0},
+        # Every 20 s: an urgent row whose worker died is re-driven once its 30 s lease passes
+        # (delivery.URGENT_LEASE), within a minute; other rows after their 5-minute lease.
+        "alerts-reconcile": {"task": "b12care.alerts.tasks.reconcile", "schedule": 20.0},
         "alerts-sweep-reminders": {"task": "b12care.alerts.tasks.sweep_reminders",
                                    "schedule": 300.0},
         "alerts-sweep-rules": {"task": "b12care.alerts.tasks.sweep_rules", "schedule": 900.0},

@@ -209,6 +209,9 @@ if (EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="B12 Care <no-reply@b12care.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An SMTP send gives up after this many seconds: well inside the 30 s delivery lease of urgent
+# alerts (alerts/delivery.py), so a slow server cannot make two workers send one row.
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT") or env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Headers, cookies and transport (docs/security.md, "Headers, cookies and logs") ------------
 # Cookies: Secure whenever the site is served over HTTPS (the default with DEBUG off), and then
@@ -274,10 +277,30 @@ BROKER_DIR = VAR_DIR / "broker"
 # Redis re-delivers an unacknowledged task after this many seconds; every task's hard time
 # limit stays well below it so a slow task is never run twice by redelivery.
 REDIS_VISIBILITY_TIMEOUT = 3600
+# Every wait on Redis is bounded (docs/reliability.md): connect and read timeouts in seconds.
+# A frozen Redis then costs a request at most this long, never gunicorn's worker timeout.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+# /healthz gives up on the broker (Redis) after this many seconds.
+HEALTH_PROBE_TIMEOUT = env.float("HEALTH_PROBE_TIMEOUT", default=0.4)
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    # Publishes give up after one try (the outbox relay re-sends); workers reconnect
+    # through broker_connection_retry, which stays on.
+    "max_retries": 0,
+    "interval_start": 0,
+    "interval_step": 0,
+    "interval_max": 0,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
     CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -293,9 +316,16 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Cache (allauth's rate limits live here, so they must be shared by every web process) --------
 # Never rendered pages or other health data: pages read PostgreSQL read models instead.
+# While Redis is unreachable the cache falls back to a per-process memory cache for
+# CACHE_FALLBACK_SECONDS before trying Redis again (b12care/core/cache.py): rate limits then
+# count per web process instead of shared, and sign-in keeps working.
+CACHE_FALLBACK_SECONDS = env.float("CACHE_FALLBACK_SECONDS", default=15.0)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL, "KEY_PREFIX": "b12care"}}
+    CACHES = {"default": {"BACKEND": "b12care.core.cache.FallbackRedisCache",
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": "b12care",
+                          "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                                      "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                                      "retry_on_timeout": False}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(VAR_DIR / "cache")}}

@@ -33,3 +33,6 @@ urlpatterns = [
     path("devices/<int:pk>/revoke/", api_web.device_revoke, name="device_revoke"),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage answers 503 "try again in a minute" instead of the bare 500 page.
+handler500 = "b12care.core.views.server_error"

@@ -24,6 +24,11 @@ from .models import Notification
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=5)  # longer than any send; shorter than a patient should wait
+# Urgent alerts (emergency guidance included) are re-driven within a minute of a worker dying:
+# their lease plus the reconcile cadence (b12care/celery.py, every 20 s) stays under 60 s.
+# Still longer than any send (an SMTP send gives up after settings.EMAIL_TIMEOUT, 10 s).
+URGENT_LEASE = dt.timedelta(seconds=30)
+URGENT_SEVERITIES = ("urgent",)
 MAX_ATTEMPTS = 8
 BASE_BACKOFF = dt.timedelta(minutes=1)
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -42,13 +47,20 @@ def _unsent() -> Q:
 # --- Claim, send, record --------------------------------------------------------------------------
 def notification_claim(*, notification_id: int, now: dt.datetime) -> bool:
     """Take the lease on one row. True only for the one caller whose UPDATE matched."""
-    expired = now - LEASE
-    updated = (
-        Notification.objects.filter(_unsent(), pk=notification_id, next_attempt_at__lte=now)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=expired))
-        .update(claimed_at=now, attempts=F("attempts") + 1)
-    )
-    return updated == 1
+    due = Notification.objects.filter(_unsent(), pk=notification_id, next_attempt_at__lte=now)
+    updated = due.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE)).update(
+        claimed_at=now, attempts=F("attempts") + 1)
+    if updated or not _urgent(notification_id):
+        return updated == 1
+    # An urgent row held past its short lease (its worker died): take it over. The UPDATE
+    # re-checks the lease on the row, so of two callers at once exactly one wins.
+    return due.filter(claimed_at__lt=now - URGENT_LEASE).update(
+        claimed_at=now, attempts=F("attempts") + 1) == 1
+
+
+def _urgent(notification_id: int) -> bool:
+    return Notification.objects.filter(
+        pk=notification_id, alert__severity__in=URGENT_SEVERITIES).exists()
 
 
 def notification_deliver(*, notification_id: int, now: dt.datetime,
@@ -104,7 +116,7 @@ def _take_batch(query: Q, *, now: dt.datetime, batch_size: int) -> list[int]:
         ids = list(
             Notification.objects.filter(_unsent(), query, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "pk")
-            .select_for_update(skip_locked=True)
+            .select_for_update(skip_locked=True, of=("self",))
             .values_list("pk", flat=True)[:batch_size]
         )
         if ids:
@@ -123,10 +135,14 @@ def outbox_reconcile(*, now: dt.datetime, enqueue: Callable[[list[int]], None],
                      batch_size: int = BATCH_SIZE, max_batches: int = 50) -> int:
     """Re-enqueue rows handed to a worker that never finished: enqueued and not claimed for a
     lease, or claimed and the lease expired (worker crash, lost message, Redis restart)."""
-    stale = now - LEASE
-    query = (Q(enqueued_at__lt=stale) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)))
+    query = _stale(now - LEASE) | (_stale(now - URGENT_LEASE)
+                                   & Q(alert__severity__in=URGENT_SEVERITIES))
     return _drain(query, now=now, enqueue=enqueue, batch_size=batch_size,
                   max_batches=max_batches)
+
+
+def _stale(before: dt.datetime) -> Q:
+    return Q(enqueued_at__lt=before) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=before))
 
 
 def _drain(query: Q, *, now, enqueue, batch_size, max_batches) -> int:

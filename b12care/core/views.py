@@ -1,11 +1,14 @@
-"""The health endpoint."""
+"""The health endpoint and the server-error page."""
 
 from __future__ import annotations
 
 import ipaddress
+import sys
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -50,3 +53,21 @@ def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages that name no icon (the Django admin's)."""
     return redirect(static("img/icon.svg"))
 
+
+
+# Raised by the database driver when PostgreSQL is down or restarting (connection refused,
+# server closed the connection, connection already closed).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage answers 503 "Nothing was saved. Please try again in a
+    minute." (a form sent again carries its token and is recorded once); anything else the
+    usual 500 page. Both render without the request: no context processor touches the
+    database."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = "60"
+        return response
+    return HttpResponseServerError(loader.render_to_string("500.html"))

@@ -9,12 +9,13 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from b12care.alerts import delivery, lifecycle, outbox, tasks
+from b12care.alerts import delivery, lifecycle, outbox, reminder_sweep, tasks
 from b12care.alerts.channels import DeliveryError, in_app
 from b12care.alerts.models import InAppMessage, Notification
 from b12care.alerts.rules import Finding
+from b12care.celery import app
 
-from .conftest import NOW
+from .conftest import NOW, make_dose
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,14 @@ def claim(notification_id: int, **kwargs) -> bool:
 def rows(patient):
     finding = Finding("neuro_worsening", "urgent", "neuro_worsening:balance",
                       "Contact your clinician today.", "Balance rose from 2 to 6/10")
+    lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
+    return {r.channel: r for r in Notification.objects.all()}
+
+
+@pytest.fixture
+def review_rows(patient):
+    """Outbox rows of an alert for review (not urgent): the 5-minute lease applies."""
+    finding = Finding("missed_doses", "review", "missed_doses", "Ask your clinic.", "late")
     lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     return {r.channel: r for r in Notification.objects.all()}
 
@@ -142,23 +151,89 @@ def test_when_the_broker_is_down_the_relay_leaves_rows_for_the_next_run(rows):
     assert delivery.outbox_relay(now=NOW + dt.timedelta(minutes=1), enqueue=batches.append) == 2
 
 
-def test_the_reconciler_re_enqueues_rows_whose_task_was_lost(rows):
+def test_the_reconciler_re_enqueues_rows_whose_task_was_lost(review_rows):
     delivery.outbox_relay(now=NOW, enqueue=lambda ids: None)  # the message vanished (Redis restart)
     batches = []
     assert delivery.outbox_reconcile(now=NOW + dt.timedelta(minutes=1), enqueue=batches.append) == 0
     later = NOW + delivery.LEASE + dt.timedelta(minutes=1)
-    assert delivery.outbox_reconcile(now=later, enqueue=batches.append) == 2
+    assert delivery.outbox_reconcile(now=later, enqueue=batches.append) == len(rows_all := list(
+        Notification.objects.all()))
+    assert {i for b in batches for i in b} == {r.pk for r in rows_all}
     for notification_id in batches[0]:
         assert deliver(notification_id, now=later) == "sent"
 
 
-def test_the_reconciler_leaves_rows_a_live_worker_holds(rows):
+def test_the_reconciler_leaves_rows_a_live_worker_holds(review_rows):
+    rows = review_rows
     delivery.outbox_relay(now=NOW, enqueue=lambda ids: None)
     later = NOW + delivery.LEASE + dt.timedelta(minutes=1)
     claim(rows["email"].pk, now=later - dt.timedelta(minutes=1))
     batches = []
     delivery.outbox_reconcile(now=later, enqueue=batches.append)
-    assert [i for b in batches for i in b] == [rows["in_app"].pk]
+    others = set(Notification.objects.exclude(pk=rows["email"].pk).values_list("pk", flat=True))
+    assert {i for b in batches for i in b} == others
+
+
+# --- A worker that died holding an urgent row: re-driven within a minute -----------------------
+RECONCILE_EVERY = dt.timedelta(seconds=20)  # b12care/celery.py beat schedule
+MINUTE = dt.timedelta(seconds=60)
+
+
+def test_the_reconcile_cadence_and_urgent_lease_re_drive_within_sixty_seconds():
+    every = app.conf.beat_schedule["alerts-reconcile"]["schedule"]
+    assert dt.timedelta(seconds=every) == RECONCILE_EVERY
+    assert delivery.URGENT_LEASE + RECONCILE_EVERY <= MINUTE
+
+
+def test_an_urgent_row_abandoned_by_a_dead_worker_is_sent_by_another_within_a_minute(rows):
+    email = rows["email"].pk
+    delivery.outbox_relay(now=NOW, enqueue=lambda ids: None)
+    assert claim(email, now=NOW)  # this worker dies before sending
+    soon = NOW + dt.timedelta(seconds=20)
+    assert deliver(email, now=soon) == "skipped"  # a live worker's lease is respected
+    batches = []
+    delivery.outbox_reconcile(now=soon, enqueue=batches.append)
+    assert email not in [i for b in batches for i in b]
+
+    redrive = NOW + delivery.URGENT_LEASE + dt.timedelta(seconds=1)
+    assert redrive - NOW <= MINUTE - RECONCILE_EVERY
+    delivery.outbox_reconcile(now=redrive, enqueue=batches.append)
+    assert email in [i for b in batches for i in b]
+    assert deliver(email, now=redrive) == "sent"
+    assert deliver(email, now=redrive + dt.timedelta(seconds=1)) == "skipped"
+    assert len(mail.outbox) == 1
+    row = Notification.objects.get(pk=email)
+    assert row.sent_at == redrive and row.attempts == 2  # recorded once, by the second worker
+
+
+def test_a_reminder_abandoned_by_a_dead_worker_waits_for_the_full_lease(review_rows):
+    email = review_rows["email"].pk
+    delivery.outbox_relay(now=NOW, enqueue=lambda ids: None)
+    assert claim(email, now=NOW)
+    after_urgent_lease = NOW + delivery.URGENT_LEASE + dt.timedelta(seconds=1)
+    assert deliver(email, now=after_urgent_lease) == "skipped"
+    batches = []
+    delivery.outbox_reconcile(now=after_urgent_lease, enqueue=batches.append)
+    assert batches == []
+    assert deliver(email, now=NOW + delivery.LEASE + dt.timedelta(seconds=1)) == "sent"
+
+
+def test_a_dose_reminder_abandoned_by_a_dead_worker_is_not_re_claimed_after_a_minute(patient):
+    make_dose(patient, dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC))
+    sweep_at = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
+    reminder_sweep.reminders_sweep(now=sweep_at, enqueue=lambda ids: None)
+    email = Notification.objects.get(kind="reminder", channel="email").pk
+    claim(email, now=sweep_at)  # this worker dies before sending
+    assert claim(email, now=sweep_at + dt.timedelta(seconds=61)) is False
+    assert claim(email, now=sweep_at + delivery.LEASE + dt.timedelta(seconds=1)) is True
+
+
+def test_two_workers_taking_over_an_urgent_row_at_once_send_it_once(rows):
+    email = rows["email"].pk
+    claim(email, now=NOW)
+    redrive = NOW + delivery.URGENT_LEASE + dt.timedelta(seconds=1)
+    assert claim(email, now=redrive) is True
+    assert claim(email, now=redrive + dt.timedelta(seconds=2)) is False
 
 
 def test_redrive_makes_failed_rows_due_again(rows):

@@ -154,3 +154,18 @@ def test_storage_is_utc_and_timezone_aware(settings):
     assert settings.USE_TZ is True
     assert settings.TIME_ZONE == "UTC"
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_with_redis_every_wait_on_it_has_a_connect_and_read_timeout():
+    got = settings_of("CACHES", "CELERY_BROKER_TRANSPORT_OPTIONS",
+                      "CELERY_BROKER_CONNECTION_TIMEOUT", "EMAIL_TIMEOUT", **PRODUCTION,
+                      REDIS_URL="redis://127.0.0.1:6399/0", REDIS_SOCKET_TIMEOUT="0.8")
+    cache = got["CACHES"]["default"]
+    assert cache["BACKEND"] == "b12care.core.cache.FallbackRedisCache"
+    assert cache["OPTIONS"]["socket_timeout"] == 0.8
+    assert cache["OPTIONS"]["socket_connect_timeout"] == 0.5
+    broker = got["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert (broker["socket_timeout"], broker["socket_connect_timeout"]) == (0.8, 0.5)
+    assert broker["max_retries"] == 0
+    assert got["CELERY_BROKER_CONNECTION_TIMEOUT"] == 0.5
+    assert got["EMAIL_TIMEOUT"] == 10
