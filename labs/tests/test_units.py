@@ -16,8 +16,7 @@ def conversions(key):
 
 
 def canonical(key, value, unit):
-    return units.to_canonical(D(value), unit, conversions(key),
-                              places=SPEC[key]["decimal_places"])
+    return units.to_canonical(D(value), unit, conversions(key))
 
 
 def test_b12_in_pmol_per_litre_becomes_pg_per_ml_exactly():
@@ -34,13 +33,13 @@ def test_haemoglobin_in_g_per_litre_is_divided_by_ten():
 
 
 def test_haemoglobin_in_mmol_per_litre_uses_the_1_611_factor():
-    assert canonical("hb", "7.5", "mmol/L") == D("12.1")  # 12.0825 -> 12.1
-    assert canonical("hb", "8", "mmol/L") == D("12.9")  # 12.888 -> 12.9
+    assert canonical("hb", "7.5", "mmol/L") == D("12.0825")  # exact: no rounding to 12.1
+    assert canonical("hb", "8", "mmol/L") == D("12.888")
 
 
-def test_folate_in_nmol_per_litre_is_divided_by_2_266_and_rounded_once():
-    assert canonical("folate", "22.66", "nmol/L") == D("10.0")
-    assert canonical("folate", "20", "nmol/L") == D("8.8")  # 8.826...
+def test_folate_in_nmol_per_litre_is_divided_by_2_266_keeping_ten_decimals():
+    assert canonical("folate", "22.66", "nmol/L") == D("10")
+    assert canonical("folate", "20", "nmol/L") == D("8.8261253310")  # 8.82612533098...
 
 
 def test_mma_in_micromol_per_litre_is_multiplied_by_a_thousand():
@@ -75,7 +74,8 @@ def test_an_absurd_magnitude_is_refused_with_the_unit_in_the_message():
 
 @pytest.mark.parametrize("value, expected", [
     ("3.4", units.LOW), ("3.5", units.NORMAL), ("5.1", units.NORMAL), ("5.2", units.HIGH),
-    ("2.5", units.CRITICAL_LOW), ("6.5", units.CRITICAL_HIGH),
+    ("2.4", units.CRITICAL_LOW), ("2.5", units.LOW), ("6.5", units.HIGH),
+    ("6.6", units.CRITICAL_HIGH),
 ])
 def test_potassium_flags_follow_the_range_and_critical_limits(value, expected):
     assert units.flag(D(value), ref_low=D("3.5"), ref_high=D("5.1"), critical_low=D("2.5"),
