@@ -49,7 +49,7 @@ run: seed
 test: deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Mutation testing of rules, units/bands, scheduling and access (about N minutes; not in .ci/run).
+# Mutation testing of rules, units/bands, scheduling and access (tens of minutes; not in .ci/run).
 # No `deps` prerequisite: it only needs the installed dev tools.
 mutation:
 	$(PY) .ci/mutation.py $(MODULES)

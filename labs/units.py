@@ -36,7 +36,7 @@ UNIT_ALIASES = {
     "umol/l": "µmol/L", "μmol/l": "µmol/L", "µmol/l": "µmol/L", "mcmol/l": "µmol/L",
     "meq/l": "mEq/L", "mmol/l": "mmol/L", "nmol/l": "nmol/L", "pmol/l": "pmol/L",
     "pg/ml": "pg/mL", "ng/ml": "ng/mL", "ng/l": "ng/L", "g/dl": "g/dL", "g/l": "g/L",
-    "fl": "fL", "%": "%", "x10^9/l": "10*9/L", "10^9/l": "10*9/L", "10*9/l": "10*9/L",
+    "fl": "fL", "x10^9/l": "10*9/L", "10^9/l": "10*9/L", "10*9/l": "10*9/L",
     "×10^9/l": "10*9/L", "x10*9/l": "10*9/L",
 }
 

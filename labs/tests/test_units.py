@@ -186,3 +186,22 @@ def test_a_range_with_only_one_side_still_flags():
 
 def test_a_qualitative_result_without_an_answer_has_no_flag():
     assert units.qualitative_flag("", "negative") == ""
+
+
+def test_an_implausible_value_is_refused_with_the_whole_explanation():
+    with pytest.raises(units.LabValueError) as high:
+        units.check_plausible(D("120"), low=D("2"), high=D("25"), unit="g/dL", name="Hb")
+    assert str(high.value) == ("120 g/dL is far higher than any real Hb result. Check the "
+                               "number and the unit on your report.")
+    with pytest.raises(units.LabValueError) as low:
+        units.check_plausible(D("1"), low=D("2"), high=D("25"), unit="g/dL", name="Hb")
+    assert str(low.value) == ("1 g/dL is far lower than any real Hb result. Check the "
+                              "number and the unit on your report.")
+
+
+def test_a_unit_without_factors_converts_unchanged_and_a_conversion_cannot_be_altered():
+    same = Conversion()
+    assert (same.multiply, same.divide) == (1, 1)
+    assert units.to_canonical(D("3.45"), "x", {"x": same}) == D("3.45")
+    with pytest.raises(AttributeError):
+        same.multiply = D(2)

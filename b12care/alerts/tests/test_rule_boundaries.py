@@ -263,3 +263,23 @@ def reaction(ago, signs=("hives",)):
 def test_a_systemic_reaction_counts_within_48_hours(ago, fires):
     assert bool(run("systemic_reaction", reaction(ago))) is fires
 
+
+
+def test_the_rules_read_the_loinc_codes_the_lab_catalogue_stores():
+    # A typo here would silently switch a rule off: the labs would never match.
+    assert SPEC["potassium"]["loinc"] == rules.LOINC_POTASSIUM
+    assert SPEC["hb"]["loinc"] == rules.LOINC_HB
+    assert SPEC["mcv"]["loinc"] == rules.LOINC_MCV
+    assert SPEC["retic"]["loinc"] == rules.LOINC_RETIC_ABSOLUTE
+    assert SPEC["retic_pct"]["loinc"] == rules.LOINC_RETIC_PERCENT
+
+
+def test_tiers_and_audiences_are_the_names_alerts_store():
+    assert (rules.URGENT, rules.REVIEW, rules.INFO) == ("urgent", "review", "info")
+    assert (rules.PATIENT, rules.CARE_TEAM) == ("patient", "care_team")
+    spec = rules.RuleSpec("x", "X", rules.REVIEW, rules.hb_critical)
+    assert (spec.defaults, spec.audience, spec.guidance) == ({}, ("care_team",), "")
+    data = PatientData(1)
+    assert (data.treatment_start, data.severe_anaemia, data.labs) == (None, False, ())
+    with pytest.raises(AttributeError):
+        data.patient_id = 2
