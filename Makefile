@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint fmt bench deps migrate seed clean help
+.PHONY: run test lint fmt bench mutation deps migrate seed clean help
 
 help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
 	@echo "make test   run the whole test suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)"
 	@echo "make lint   ruff and import-linter (the floors in docs/architecture.md)"
+	@echo "make mutation  mutmut over the safety code, each module with its own tests (docs/testing.md)"
 	@echo "make bench  pages, scale, mixed load, sweep and memory on PostgreSQL bench databases (docs/benchmarks.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -50,6 +51,11 @@ run: seed
 
 test: deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Mutation testing of rules, units/bands, scheduling and access (tens of minutes; not in .ci/run).
+# No `deps` prerequisite: it only needs the installed dev tools.
+mutation:
+	$(PY) .ci/mutation.py $(MODULES)
 
 lint: deps
 	$(VENV)/bin/ruff check .

@@ -102,8 +102,7 @@ def seed(*, patients, clinicians, now) -> None:
             else:
                 entered, unit = _entered(analyte, Decimal(raw), profile.country)
                 row.value_entered, row.unit_entered = entered, unit
-                row.value = units.to_canonical(entered, unit, conversions_of(analyte),
-                                               places=analyte.decimal_places)
+                row.value = units.to_canonical(entered, unit, conversions_of(analyte))
                 row.flag = analyte.flag_for(row.value, profile.sex)
                 row.band = units.band(row.value, analyte.bands)
             rows.append(row)

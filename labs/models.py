@@ -50,8 +50,8 @@ class Analyte(models.Model):
     ref_high_female = _limit("female range high")
     ref_low_male = _limit("male range low", "Used instead of the range above for men.")
     ref_high_male = _limit("male range high")
-    critical_low = _limit("critical low", "At or below this the result is critical.")
-    critical_high = _limit("critical high", "At or above this the result is critical.")
+    critical_low = _limit("critical low", "Below this the result is critical.")
+    critical_high = _limit("critical high", "Above this the result is critical.")
     min_plausible = _limit("lowest plausible value", "Lower values are refused as typos.")
     max_plausible = _limit("highest plausible value", "Higher values are refused as typos.")
     bands = models.JSONField(
@@ -147,8 +147,8 @@ class LabResult(TimeStampedModel):
     sampled_on = models.DateField(help_text="Day of the sample in the patient's time zone.")
     value_entered = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     unit_entered = models.CharField(max_length=20, blank=True)
-    value = models.DecimalField("value (canonical unit)", max_digits=14, decimal_places=4,
-                                null=True, blank=True)
+    value = models.DecimalField("value (canonical unit)", max_digits=24,
+                                decimal_places=units.STORED_PLACES, null=True, blank=True)
     qualitative = models.CharField("answer", max_length=30, blank=True)
     flag = models.CharField(max_length=16, blank=True)
     band = models.CharField("decision band", max_length=60, blank=True)
@@ -183,7 +183,7 @@ class LabResult(TimeStampedModel):
             return self.qualitative
         number = (units.converted_text(self.value, self.value_entered)
                   if self.was_converted and self.value_entered is not None
-                  else units.plain(self.value))
+                  else units.display_number(self.value, self.analyte.decimal_places))
         return f"{number} {units.display_unit(self.analyte.canonical_unit)}"
 
     @property
@@ -213,8 +213,8 @@ class LatestLabResult(models.Model):
     analyte = models.ForeignKey(Analyte, on_delete=models.CASCADE, related_name="+",
                                 db_index=False)
     result = models.ForeignKey(LabResult, on_delete=models.CASCADE, related_name="+")
-    value = models.DecimalField("value (canonical unit)", max_digits=14, decimal_places=4,
-                                null=True, blank=True)
+    value = models.DecimalField("value (canonical unit)", max_digits=24,
+                                decimal_places=units.STORED_PLACES, null=True, blank=True)
     qualitative = models.CharField("answer", max_length=30, blank=True)
     flag = models.CharField(max_length=16, blank=True)
     band = models.CharField("decision band", max_length=60, blank=True)

@@ -40,6 +40,7 @@ class LatestLab:
     name: str
     short_name: str
     unit: str  # the analyte's canonical unit (UCUM)
+    places: int  # the analyte's reporting precision
     value: Decimal | None
     qualitative: str
     flag: str
@@ -52,7 +53,7 @@ class LatestLab:
     def display_value(self) -> str:
         if self.value is None:
             return self.qualitative
-        return f"{units.plain(self.value)} {units.display_unit(self.unit)}"
+        return f"{units.display_number(self.value, self.places)} {units.display_unit(self.unit)}"
 
     @property
     def flag_label(self) -> str:
@@ -60,7 +61,8 @@ class LatestLab:
 
 
 _LATEST = {"key": F("analyte__key"), "name": F("analyte__name"),
-           "short_name": F("analyte__short_name"), "unit": F("analyte__canonical_unit")}
+           "short_name": F("analyte__short_name"), "unit": F("analyte__canonical_unit"),
+           "places": F("analyte__decimal_places")}
 _LATEST_FACTS = ("value", "qualitative", "flag", "band", "sampled_at", "sampled_on",
                  "result_id")
 

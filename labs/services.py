@@ -69,8 +69,7 @@ def result_record(
         try:
             entered = units.parse_value(value)
             unit_name = units.canonical_unit_name(unit)
-            canonical = units.to_canonical(entered, unit_name, conversions_of(analyte),
-                                           places=analyte.decimal_places)
+            canonical = units.to_canonical(entered, unit_name, conversions_of(analyte))
             units.check_plausible(canonical, low=analyte.min_plausible,
                                   high=analyte.max_plausible, unit=analyte.canonical_unit,
                                   name=analyte.short_name)

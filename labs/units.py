@@ -1,8 +1,10 @@
 """Lab values: parsing, unit conversion, range flags and decision bands. Pure Python, no database.
 
 Every value is a ``Decimal``. A conversion to the canonical unit is a fraction
-(``value × multiply ÷ divide``) so that conversions quoted as a divisor (folate nmol/L ÷ 2.266)
-stay exact until the single rounding step to the analyte's reporting precision.
+(``value × multiply ÷ divide``) computed exactly and stored with ``STORED_PLACES`` decimals
+(exact for every multiplier; a divisor such as folate's 2.266 rounds only in the 10th place).
+Flags, bands and the alert rules compare that stored value; rounding to the analyte's
+reporting precision happens only for display (``display_number``).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ UNIT_ALIASES = {
     "umol/l": "µmol/L", "μmol/l": "µmol/L", "µmol/l": "µmol/L", "mcmol/l": "µmol/L",
     "meq/l": "mEq/L", "mmol/l": "mmol/L", "nmol/l": "nmol/L", "pmol/l": "pmol/L",
     "pg/ml": "pg/mL", "ng/ml": "ng/mL", "ng/l": "ng/L", "g/dl": "g/dL", "g/l": "g/L",
-    "fl": "fL", "%": "%", "x10^9/l": "10*9/L", "10^9/l": "10*9/L", "10*9/l": "10*9/L",
+    "fl": "fL", "x10^9/l": "10*9/L", "10^9/l": "10*9/L", "10*9/l": "10*9/L",
     "×10^9/l": "10*9/L", "x10*9/l": "10*9/L",
 }
 
@@ -84,10 +86,14 @@ def quantize(value: Decimal, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+STORED_PLACES = 10  # the decimal places of LabResult.value
+
+
 def to_canonical(
-    value: Decimal, unit: str, conversions: Mapping[str, Conversion], *, places: int
+    value: Decimal, unit: str, conversions: Mapping[str, Conversion], *,
+    places: int = STORED_PLACES,
 ) -> Decimal:
-    """Convert ``value`` in ``unit`` to the canonical unit, rounded once to ``places``."""
+    """Convert ``value`` in ``unit`` to the canonical unit (exact up to ``places`` decimals)."""
     unit = canonical_unit_name(unit)
     if unit not in conversions:
         accepted = ", ".join(conversions)
@@ -116,21 +122,33 @@ def flag(value: Decimal | None, *, ref_low: Decimal | None = None,
          ref_high: Decimal | None = None, critical_low: Decimal | None = None,
          critical_high: Decimal | None = None) -> str:
     """normal / low / high / critical_low / critical_high, or "" without a range.
-    Limits are inclusive of the normal side: a value equal to ``ref_low`` is in range and a
-    value equal to ``critical_low`` is critical (critical limits are "at or beyond")."""
+    Every limit is inclusive of the normal side: a value equal to ``ref_low`` is in range and
+    a value equal to ``critical_low`` is not critical (CLINICAL.md: Hb critical "< 8 g/dL",
+    the same ``below`` the alert rule uses)."""
     if value is None:
         return ""
-    if critical_low is not None and value <= critical_low:
+    if critical_low is not None and below(value, critical_low):
         return CRITICAL_LOW
-    if critical_high is not None and value >= critical_high:
+    if critical_high is not None and above(value, critical_high):
         return CRITICAL_HIGH
     if ref_low is None and ref_high is None:
         return ""
-    if ref_low is not None and value < ref_low:
+    if ref_low is not None and below(value, ref_low):
         return LOW
-    if ref_high is not None and value > ref_high:
+    if ref_high is not None and above(value, ref_high):
         return HIGH
     return NORMAL
+
+
+def below(value: Decimal, limit) -> bool:
+    """"< limit" as CLINICAL.md writes it: the limit itself is not below. Flags, bands and the
+    alert rules all use this (and ``above``), so a page and a rule never disagree."""
+    return value < Decimal(str(limit))
+
+
+def above(value: Decimal, limit) -> bool:
+    """"> limit": the limit itself is not above."""
+    return value > Decimal(str(limit))
 
 
 def band(value: Decimal | None, bands: Iterable[Mapping]) -> str:
@@ -140,9 +158,9 @@ def band(value: Decimal | None, bands: Iterable[Mapping]) -> str:
     if value is None:
         return ""
     for item in bands:
-        if "below" in item and value < Decimal(str(item["below"])):
+        if "below" in item and below(value, item["below"]):
             return item["label"]
-        if "upto" in item and value <= Decimal(str(item["upto"])):
+        if "upto" in item and not above(value, item["upto"]):
             return item["label"]
         if "below" not in item and "upto" not in item:
             return item["label"]
@@ -160,6 +178,17 @@ DISPLAY_UNITS = {"10*9/L": "×10⁹/L"}  # UCUM spelling -> what a printed repor
 
 def display_unit(unit: str) -> str:
     return DISPLAY_UNITS.get(unit, unit)
+
+
+def display_number(value: Decimal | None, places: int) -> str:
+    """A stored value for people: exactly as it is when it has at most 4 decimals (a typed
+    3.45 stays 3.45, so the text agrees with its flag), else rounded to the reporting
+    ``places`` (a divided conversion's long tail is not precision)."""
+    if value is None:
+        return ""
+    if value != quantize(value, 4):
+        value = quantize(value, places)
+    return plain(value)
 
 
 def plain(value: Decimal | None) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from labs.units import above, below
+
 URGENT, REVIEW, INFO = "urgent", "review", "info"
 PATIENT, CARE_TEAM = "patient", "care_team"
 
@@ -244,8 +246,8 @@ def potassium_low(data: PatientData, *, now: dt.datetime, thresholds: dict) -> l
     if data.treatment_start is None:
         return []
     until = data.treatment_start + dt.timedelta(days=float(thresholds["first_days"]))
-    below = _dec(thresholds["below"])
-    low = [lab for lab in data.labs if lab.loinc == LOINC_POTASSIUM and lab.value < below
+    limit = _dec(thresholds["below"])
+    low = [lab for lab in data.labs if lab.loinc == LOINC_POTASSIUM and below(lab.value, limit)
            and data.treatment_start <= lab.taken_at <= min(until, now)]
     if not low:
         return []
@@ -254,8 +256,8 @@ def potassium_low(data: PatientData, *, now: dt.datetime, thresholds: dict) -> l
         rule="potassium_low", severity=URGENT, dedup_key="potassium_low",
         patient_message="",
         clinician_message=(
-            f"Potassium {_fmt(lab.value)} mmol/L on {lab.taken_at:%Y-%m-%d} "
-            f"(below {_fmt(below)}) in the first {_fmt(_dec(thresholds['first_days']))} days "
+            f"XXPotassium {_fmt(lab.value)} mmol/L on {lab.taken_at:%Y-%m-%d} XX"
+            f"(below {_fmt(limit)}) in the first {_fmt(_dec(thresholds['first_days']))} days "
             "of treatment."
         ),
         evidence=tuple(f"lab:{lab.id}" for lab in low),
@@ -265,17 +267,17 @@ def potassium_low(data: PatientData, *, now: dt.datetime, thresholds: dict) -> l
 # --- 6a. Hb critical --------------------------------------------------------------------------
 def hb_critical(data: PatientData, *, now: dt.datetime, thresholds: dict) -> list[Finding]:
     since = now - dt.timedelta(days=float(thresholds["lookback_days"]))
-    below = _dec(thresholds["below_g_dl"])
+    limit = _dec(thresholds["below_g_dl"])
     hbs = sorted((lab for lab in data.labs if lab.loinc == LOINC_HB and lab.taken_at <= now),
                  key=lambda lab: lab.taken_at)
-    if not hbs or hbs[-1].taken_at < since or hbs[-1].value >= below:
+    if not hbs or hbs[-1].taken_at < since or not below(hbs[-1].value, limit):
         return []  # only the most recent result counts: a later normal one clears it
     lab = hbs[-1]
     return [Finding(
         rule="hb_critical", severity=REVIEW, dedup_key="hb_critical",
         patient_message="",
         clinician_message=f"Haemoglobin {_fmt(lab.value)} g/dL on {lab.taken_at:%Y-%m-%d} "
-                          f"(below {_fmt(below)}).",
+                          f"(below {_fmt(limit)}).",
         evidence=(f"lab:{lab.id}",),
     )]
 
@@ -331,12 +333,12 @@ def no_hb_mcv_improvement(
         return []
     problems = []
     hb_base, hb_after = _baseline_and_after(data.labs, LOINC_HB, data.treatment_start, now)
-    if (hb_base and hb_after and hb_base.value < _dec(thresholds["hb_low_g_dl"])
-            and hb_after[-1].value - hb_base.value < _dec(thresholds["hb_min_rise"])):
+    if (hb_base and hb_after and below(hb_base.value, thresholds["hb_low_g_dl"])
+            and below(hb_after[-1].value - hb_base.value, thresholds["hb_min_rise"])):
         problems.append(f"Hb {_fmt(hb_base.value)} → {_fmt(hb_after[-1].value)} g/dL")
     mcv_base, mcv_after = _baseline_and_after(data.labs, LOINC_MCV, data.treatment_start, now)
-    if (mcv_base and mcv_after and mcv_base.value > _dec(thresholds["mcv_high_fl"])
-            and mcv_base.value - mcv_after[-1].value < _dec(thresholds["mcv_min_fall"])):
+    if (mcv_base and mcv_after and above(mcv_base.value, thresholds["mcv_high_fl"])
+            and below(mcv_base.value - mcv_after[-1].value, thresholds["mcv_min_fall"])):
         problems.append(f"MCV {_fmt(mcv_base.value)} → {_fmt(mcv_after[-1].value)} fL")
     if not problems:
         return []
@@ -352,7 +354,7 @@ def no_hb_mcv_improvement(
 def injection_site_infection(
     data: PatientData, *, now: dt.datetime, thresholds: dict
 ) -> list[Finding]:
-    """Local signs still reported ``persist_hours`` or more after the injection (the patient
+    """Local signs still reported more than ``persist_hours`` after the injection (the patient
     updated the record later), in the last ``lookback_days``."""
     since = now - dt.timedelta(days=float(thresholds["lookback_days"]))
     persist = dt.timedelta(hours=float(thresholds["persist_hours"]))
@@ -361,7 +363,7 @@ def injection_site_infection(
     for inj in data.injections:
         found = sorted(signs & inj.reactions)
         if (len(found) >= int(thresholds["min_signs"]) and inj.taken_at >= since
-                and inj.reported_at - inj.taken_at >= persist):
+                and inj.reported_at - inj.taken_at > persist):
             findings.append(Finding(
                 rule="injection_site_infection", severity=REVIEW,
                 dedup_key=f"injection_site:injection:{inj.id}",

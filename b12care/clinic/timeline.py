@@ -72,7 +72,7 @@ def _columns(**given) -> dict:
         "kind": None, "at": None, "ref": None,
         "s1": _null(CharField()), "s2": _null(CharField()), "s3": _null(CharField()),
         "s4": _null(CharField()), "s5": _null(TextField()),
-        "d1": _null(DecimalField(max_digits=14, decimal_places=4)),
+        "d1": _null(DecimalField(max_digits=24, decimal_places=10)),
         "i1": _null(IntegerField()), "b1": _null(BooleanField()),
     }
     columns.update(given)
@@ -86,14 +86,14 @@ def _recent(model, patient, order: str, limit: int):
 
 def _branches(patient: PatientProfile, limit: int):
     # Labs first: the combined query converts each column with the first branch's field
-    # (the lab value's four decimal places).
+    # (the lab value's ten decimal places).
     labs = LabResult.objects.filter(pk__in=_recent(LabResult, patient, "-sampled_at", limit))
     yield labs.values(**_columns(
         kind=Value("lab", output_field=CharField()), at=F("sampled_at"), ref=F("pk"),
         s1=F("analyte__short_name"), s2=F("analyte__canonical_unit"), s3=F("qualitative"),
-        s4=F("flag"),
-        d1=ExpressionWrapper(F("value"), output_field=DecimalField(max_digits=14,
-                                                                    decimal_places=4)),
+        s4=F("flag"), i1=F("analyte__decimal_places"),
+        d1=ExpressionWrapper(F("value"), output_field=DecimalField(max_digits=24,
+                                                                    decimal_places=10)),
     ))
     injections = Injection.objects.filter(pk__in=_recent(Injection, patient, "-taken_at", limit))
     yield injections.values(**_columns(
@@ -150,7 +150,8 @@ def _checkin_event(row) -> Event:
 
 
 def _lab_event(row) -> Event:
-    lab = LabResult(analyte=Analyte(short_name=row["s1"], canonical_unit=row["s2"]),
+    lab = LabResult(analyte=Analyte(short_name=row["s1"], canonical_unit=row["s2"],
+                                    decimal_places=row["i1"]),
                     qualitative=row["s3"], flag=row["s4"], value=row["d1"])
     abnormal = lab.flag not in ("", "normal")
     return Event(

@@ -84,7 +84,8 @@ def labs_csv(patient: PatientProfile) -> str:
     rows = []
     for r in data.lab_results(patient):
         analyte = r.analyte
-        value = units.plain(r.value) if r.value is not None else r.qualitative
+        value = (units.display_number(r.value, analyte.decimal_places) if r.value is not None
+                 else r.qualitative)
         rows.append([
             _local(r.sampled_at, tz), analyte.name, analyte.loinc, value,
             units.display_unit(analyte.canonical_unit) if r.value is not None else "",

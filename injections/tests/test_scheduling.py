@@ -212,3 +212,11 @@ def test_due_phrases_use_the_patients_local_day():
     assert s.due_phrase(utc(2026, 1, 8, 12), now=now, tz=LONDON) == "overdue by 2 days"
     assert s.due_phrase(utc(2026, 1, 9, 12), now=now, tz=LONDON) == "overdue by 1 day"
     assert s.due_phrase(utc(2026, 1, 11, 12), now=now, tz=LONDON) == "due tomorrow"
+
+
+def test_repeat_kinds_weekday_codes_and_interval_limits_are_the_stored_ones():
+    # Phase rows store these names and the clinician's form offers these limits.
+    assert (s.DAYS, s.WEEKS, s.WEEKDAYS, s.MONTHS) == ("days", "weeks", "weekdays", "months")
+    assert s.WEEKDAY_CODES == ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+    assert s.MAX_INTERVAL == {"days": 365, "weeks": 52, "weekdays": 12, "months": 24}
+    assert s.UTC is dt.UTC

@@ -1,9 +1,18 @@
 """The access helper: who may see which patient. Outsiders always get 404."""
 
 import pytest
-from django.http import Http404
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpResponse
+from django.test import RequestFactory
 
-from b12care.accounts.access import access_patient, scoped, visible_patients
+from b12care.accounts.access import (
+    access_patient,
+    clinician_required,
+    own_patient_profile,
+    patient_required,
+    scoped,
+    visible_patients,
+)
 from b12care.accounts.models import AccessLog, CareTeamMembership, PatientProfile
 from b12care.accounts.tests.factories import UserFactory
 
@@ -62,3 +71,66 @@ def test_a_patient_without_a_profile_sees_nothing(db):
     user = UserFactory()
     assert list(visible_patients(user)) == []
     assert PatientProfile.objects.count() == 0
+
+
+def test_a_user_with_an_unknown_role_sees_nobody(patient, outsider_patient):
+    user = UserFactory(role="receptionist")
+    assert list(visible_patients(user)) == []
+    with pytest.raises(Http404):
+        access_patient(user, patient.pk)
+
+
+def test_an_anonymous_visitor_sees_nobody(patient):
+    assert list(visible_patients(AnonymousUser())) == []
+
+
+def test_an_admins_read_of_a_patient_is_logged_with_the_action_cut_to_80_characters(
+    admin_user, patient
+):
+    access_patient(admin_user, str(patient.pk), action="x" * 100)
+    entry = AccessLog.objects.get()
+    assert (entry.user, entry.patient, entry.action) == (admin_user, patient, "x" * 80)
+
+
+def test_access_patient_raises_404_for_a_missing_id(admin_user):
+    with pytest.raises(Http404):
+        access_patient(admin_user, 999_999)
+    with pytest.raises(Http404):
+        access_patient(admin_user, None)
+
+
+def test_a_patient_gets_their_own_profile_and_nobody_else_gets_one(patient, clinician):
+    assert own_patient_profile(patient.user) == patient
+    for user in (clinician, AnonymousUser(), UserFactory(role="receptionist")):
+        with pytest.raises(Http404):
+            own_patient_profile(user)
+
+
+def test_a_patient_user_without_a_profile_gets_404_for_their_own_pages(db):
+    with pytest.raises(Http404):
+        own_patient_profile(UserFactory())
+
+
+def _request(user):
+    request = RequestFactory().get("/somewhere/?q=1")
+    request.user = user
+    return request
+
+
+def _view(request):
+    return HttpResponse("ok")
+
+
+def test_role_pages_send_anonymous_visitors_to_sign_in_and_hide_from_other_roles(
+    patient, clinician, admin_user
+):
+    response = patient_required(_view)(_request(AnonymousUser()))
+    assert response.status_code == 302 and "next=/somewhere/%3Fq%3D1" in response["Location"]
+    assert patient_required(_view)(_request(patient.user)).content == b"ok"
+    assert clinician_required(_view)(_request(clinician)).content == b"ok"
+    assert clinician_required(_view)(_request(admin_user)).content == b"ok"
+    with pytest.raises(Http404):
+        clinician_required(_view)(_request(patient.user))
+    with pytest.raises(Http404):
+        patient_required(_view)(_request(clinician))
+    assert clinician_required(_view).__name__ == "_view"

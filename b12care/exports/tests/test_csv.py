@@ -70,7 +70,7 @@ def test_the_labs_csv_keeps_the_value_as_entered_and_in_the_canonical_unit(clien
     rows = read(client.get("/exports/labs.csv"))
     header = rows[0]
     b12 = next(dict(zip(header, r, strict=True)) for r in rows[1:] if r[2] == "2132-9")
-    assert (b12["Value"], b12["Unit"], b12["As entered"]) == ("149.1", "pg/mL", "110 pmol/L")
+    assert (b12["Value"], b12["Unit"], b12["As entered"]) == ("149.05", "pg/mL", "110 pmol/L")
     assert (b12["Flag"], b12["Band"]) == ("Low", "Deficiency likely")
     assert b12["Sampled at (Europe/London)"] == "2026-06-01 10:30"
 

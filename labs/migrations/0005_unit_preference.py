@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_unit_preference'),
-        ('labs', '0003_latestlabresult'),
+        ('labs', '0004_exact_canonical_values'),
     ]
 
     operations = [

@@ -1,0 +1,285 @@
+"""Every rule threshold at its boundary value and one step either side, with the operator
+CLINICAL.md writes (``<``, ``>``, ``≥``), and the page badges agreeing with the rules."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from b12care.alerts import rules
+from b12care.alerts.rules import DoseFact, InjectionFact, LabFact, PatientData, SymptomFact
+from labs import units
+from labs.catalogue import ANALYTES
+
+NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
+START = NOW - dt.timedelta(days=3)
+SECOND = dt.timedelta(seconds=1)
+SPEC = {a["key"]: a for a in ANALYTES}
+
+
+def run(code, data, now=NOW):
+    spec = rules.REGISTRY[code]
+    return spec.func(data, now=now, thresholds=dict(spec.defaults))
+
+
+def lab(loinc, value, at, id=1):
+    return LabFact(id=id, loinc=loinc, value=Decimal(value), taken_at=at)
+
+
+@pytest.mark.parametrize("value, fires", [("3.4999", True), ("3.45", True), ("3.5", False),
+                                          ("3.5001", False)])
+def test_potassium_alerts_below_3_5_only(value, fires):
+    data = PatientData(1, treatment_start=START,
+                       labs=(lab(rules.LOINC_POTASSIUM, value, START + dt.timedelta(days=1)),))
+    assert bool(run("potassium_low", data)) is fires
+
+
+@pytest.mark.parametrize("day, fires", [(13, True), (14, True), (15, False)])
+def test_potassium_counts_in_the_first_14_days(day, fires):
+    start = NOW - dt.timedelta(days=20)
+    data = PatientData(1, treatment_start=start, labs=(
+        lab(rules.LOINC_POTASSIUM, "3.1", start + dt.timedelta(days=day)),))
+    assert bool(run("potassium_low", data)) is fires
+
+
+@pytest.mark.parametrize("value, fires", [("7.9999", True), ("8", False), ("8.0001", False)])
+def test_hb_critical_fires_below_8_and_the_badge_agrees(value, fires):
+    data = PatientData(1, labs=(lab(rules.LOINC_HB, value, NOW - dt.timedelta(days=1)),))
+    assert bool(run("hb_critical", data)) is fires
+    badge = units.flag(Decimal(value), critical_low=Decimal(SPEC["hb"]["critical_low"]))
+    assert (badge == units.CRITICAL_LOW) is fires
+
+
+def test_the_catalogue_critical_hb_is_the_rule_threshold():
+    assert (Decimal(SPEC["hb"]["critical_low"])
+            == Decimal(rules.REGISTRY["hb_critical"].defaults["below_g_dl"]))
+
+
+@pytest.mark.parametrize("days, fires", [(29, True), (30, True), (31, False)])
+def test_hb_critical_looks_back_30_days(days, fires):
+    data = PatientData(1, labs=(lab(rules.LOINC_HB, "7", NOW - dt.timedelta(days=days)),))
+    assert bool(run("hb_critical", data)) is fires
+
+
+def site(hours_later, signs=("redness", "swelling"), taken_days_ago=3):
+    taken = NOW - dt.timedelta(days=taken_days_ago)
+    return PatientData(1, injections=(InjectionFact(
+        id=1, taken_at=taken, reactions=frozenset(signs), site="left_deltoid",
+        reported_at=taken + hours_later),))
+
+
+@pytest.mark.parametrize("later, fires", [
+    (dt.timedelta(hours=48) - SECOND, False), (dt.timedelta(hours=48), False),
+    (dt.timedelta(hours=48) + SECOND, True),
+])
+def test_an_injection_site_alerts_when_still_reported_more_than_48_h_later(later, fires):
+    assert bool(run("injection_site_infection", site(later))) is fires
+
+
+def test_an_injection_site_needs_two_signs_within_14_days():
+    later = dt.timedelta(hours=50)
+    assert run("injection_site_infection", site(later, signs=("redness",))) == []
+    assert run("injection_site_infection", site(later, taken_days_ago=14)) != []
+    assert run("injection_site_infection", site(later, taken_days_ago=15)) == []
+
+
+def dose(late, kind="induction", status="open", id=1):
+    return DoseFact(id=id, due_at=NOW - late, phase_kind=kind, status=status)
+
+
+@pytest.mark.parametrize("late, fires", [
+    (dt.timedelta(hours=24) - SECOND, False), (dt.timedelta(hours=24), False),
+    (dt.timedelta(hours=24) + SECOND, True),
+])
+def test_an_induction_dose_is_missed_when_more_than_24_h_late(late, fires):
+    assert bool(run("missed_doses", PatientData(1, doses=(dose(late),)))) is fires
+
+
+@pytest.mark.parametrize("late, fires", [
+    (dt.timedelta(days=14) - SECOND, False), (dt.timedelta(days=14), False),
+    (dt.timedelta(days=14) + SECOND, True),
+])
+def test_a_maintenance_dose_is_missed_when_more_than_14_days_late(late, fires):
+    data = PatientData(1, doses=(dose(late, "maintenance"),))
+    assert bool(run("missed_doses", data)) is fires
+
+
+@pytest.mark.parametrize("count, fires", [(1, False), (2, True)])
+def test_two_recent_maintenance_doses_missed_alert(count, fires):
+    doses = tuple(dose(dt.timedelta(days=i + 1), "maintenance", "missed", id=i)
+                  for i in range(count))
+    assert bool(run("missed_doses", PatientData(1, doses=doses))) is fires
+
+
+@pytest.mark.parametrize("days, fires", [(119, True), (120, True), (121, False)])
+def test_missed_doses_look_back_120_days(days, fires):
+    data = PatientData(1, doses=(dose(dt.timedelta(days=days), "maintenance"),))
+    assert bool(run("missed_doses", data)) is fires
+
+
+def scores(*points):
+    return tuple(SymptomFact(code="numbness_feet", severity=s, recorded_at=NOW - ago)
+                 for s, ago in points)
+
+
+@pytest.mark.parametrize("rise, fires", [(2, False), (3, True), (4, True)])
+def test_a_nerve_symptom_rising_by_3_or_more_points_is_urgent(rise, fires):
+    data = PatientData(1, symptoms=scores((1, dt.timedelta(days=5)),
+                                          (1 + rise, dt.timedelta(hours=1))))
+    assert bool(run("neuro_worsening", data)) is fires
+
+
+@pytest.mark.parametrize("score, fires", [(7, False), (8, True), (9, True)])
+def test_a_nerve_symptom_reaching_8_is_urgent(score, fires):
+    data = PatientData(1, symptoms=scores((score, dt.timedelta(hours=1))))
+    assert bool(run("neuro_worsening", data)) is fires
+
+
+@pytest.mark.parametrize("earlier, fires", [
+    (dt.timedelta(days=14) - SECOND, True), (dt.timedelta(days=14), True),
+    (dt.timedelta(days=14) + SECOND, False),
+])
+def test_a_rise_counts_within_14_days(earlier, fires):
+    data = PatientData(1, symptoms=scores((2, earlier), (5, dt.timedelta(0))))
+    assert bool(run("neuro_worsening", data)) is fires
+
+
+@pytest.mark.parametrize("ago, fires", [
+    (dt.timedelta(days=14), True), (dt.timedelta(days=14) + SECOND, False),
+])
+def test_only_a_nerve_entry_within_the_window_raises_it(ago, fires):
+    assert bool(run("neuro_worsening", PatientData(1, symptoms=scores((9, ago))))) is fires
+
+
+def vision(*points):
+    return tuple(SymptomFact(code="vision", severity=s, recorded_at=NOW - ago)
+                 for s, ago in points)
+
+
+@pytest.mark.parametrize("score, fires", [(0, False), (1, True)])
+def test_any_new_vision_score_of_1_or_more_is_urgent(score, fires):
+    data = PatientData(1, symptoms=vision((score, dt.timedelta(hours=1))))
+    assert bool(run("new_visual_symptoms", data)) is fires
+
+
+@pytest.mark.parametrize("before, fires", [(2, True), (3, False), (4, False)])
+def test_a_vision_score_must_be_worse_than_the_60_days_before(before, fires):
+    data = PatientData(1, symptoms=vision((before, dt.timedelta(days=10)),
+                                          (3, dt.timedelta(hours=1))))
+    assert bool(run("new_visual_symptoms", data)) is fires
+
+
+@pytest.mark.parametrize("ago, fires", [
+    (dt.timedelta(days=2), True), (dt.timedelta(days=2) + SECOND, False),
+])
+def test_a_vision_entry_counts_for_two_days(ago, fires):
+    assert bool(run("new_visual_symptoms", PatientData(1, symptoms=vision((2, ago))))) is fires
+
+
+@pytest.mark.parametrize("day, score, fires", [
+    (7, 1, True), (8, 1, False), (3, 0, False), (0, 1, True),
+])
+def test_palpitations_count_from_1_in_the_first_7_days_of_severe_anaemia(day, score, fires):
+    start = NOW - dt.timedelta(days=day)
+    data = PatientData(1, treatment_start=start, severe_anaemia=True, symptoms=(
+        SymptomFact(code="palpitations", severity=score, recorded_at=NOW),))
+    assert bool(run("early_palpitations_weakness", data)) is fires
+
+
+def retic(after, day_taken=6, since_start=11):
+    start = NOW - dt.timedelta(days=since_start)
+    return PatientData(1, treatment_start=start, labs=(
+        lab(rules.LOINC_RETIC_ABSOLUTE, "30", start - dt.timedelta(days=1), id=1),
+        lab(rules.LOINC_RETIC_ABSOLUTE, after, start + dt.timedelta(days=day_taken), id=2)))
+
+
+@pytest.mark.parametrize("after, fires", [("29.9999", True), ("30", False), ("30.0001", False)])
+def test_a_reticulocyte_result_at_or_above_baseline_is_a_rise(after, fires):
+    assert bool(run("no_retic_rise", retic(after))) is fires
+
+
+@pytest.mark.parametrize("since_start, fires", [(9, False), (10, True), (28, True), (29, False)])
+def test_reticulocytes_are_judged_from_day_10_until_day_28(since_start, fires):
+    assert bool(run("no_retic_rise", retic("20", since_start=since_start))) is fires
+
+
+def test_a_reticulocyte_result_after_day_10_does_not_count_as_the_rise():
+    assert run("no_retic_rise", retic("90", day_taken=11, since_start=12)) != []
+
+
+def blood_count(hb_base=None, hb_now=None, mcv_base=None, mcv_now=None, since_start=60):
+    start = NOW - dt.timedelta(days=since_start)
+    labs = []
+    for i, (loinc, value, at) in enumerate([
+        (rules.LOINC_HB, hb_base, start - dt.timedelta(days=1)),
+        (rules.LOINC_HB, hb_now, NOW - dt.timedelta(days=1)),
+        (rules.LOINC_MCV, mcv_base, start - dt.timedelta(days=1)),
+        (rules.LOINC_MCV, mcv_now, NOW - dt.timedelta(days=1)),
+    ]):
+        if value is not None:
+            labs.append(lab(loinc, value, at, id=i))
+    return PatientData(1, treatment_start=start, labs=tuple(labs))
+
+
+@pytest.mark.parametrize("base, fires", [("11.9999", True), ("12", False), ("12.0001", False)])
+def test_hb_not_improving_applies_to_a_baseline_below_12(base, fires):
+    data = blood_count(hb_base=base, hb_now=base)
+    assert bool(run("no_hb_mcv_improvement", data)) is fires
+
+
+@pytest.mark.parametrize("now_hb, fires", [("9.4999", True), ("9.5", False), ("9.5001", False)])
+def test_hb_rising_by_0_5_or_more_is_improving(now_hb, fires):
+    assert bool(run("no_hb_mcv_improvement", blood_count(hb_base="9", hb_now=now_hb))) is fires
+
+
+@pytest.mark.parametrize("base, fires", [("97.9999", False), ("98", False), ("98.0001", True)])
+def test_mcv_not_improving_applies_to_a_baseline_above_98(base, fires):
+    data = blood_count(mcv_base=base, mcv_now=base)
+    assert bool(run("no_hb_mcv_improvement", data)) is fires
+
+
+@pytest.mark.parametrize("now_mcv, fires", [("108.0001", True), ("108", False),
+                                            ("107.9999", False)])
+def test_mcv_falling_by_2_or_more_is_improving(now_mcv, fires):
+    data = blood_count(mcv_base="110", mcv_now=now_mcv)
+    assert bool(run("no_hb_mcv_improvement", data)) is fires
+
+
+@pytest.mark.parametrize("since_start, fires", [(55, False), (56, True), (120, True),
+                                                (121, False)])
+def test_the_blood_count_is_judged_from_week_8_until_day_120(since_start, fires):
+    data = blood_count(hb_base="9", hb_now="9", since_start=since_start)
+    assert bool(run("no_hb_mcv_improvement", data)) is fires
+
+
+def reaction(ago, signs=("hives",)):
+    return PatientData(1, injections=(InjectionFact(
+        id=1, taken_at=NOW - ago, reactions=frozenset(signs), reported_at=NOW - ago),))
+
+
+@pytest.mark.parametrize("ago, fires", [
+    (dt.timedelta(hours=48), True), (dt.timedelta(hours=48) + SECOND, False),
+])
+def test_a_systemic_reaction_counts_within_48_hours(ago, fires):
+    assert bool(run("systemic_reaction", reaction(ago))) is fires
+
+
+
+def test_the_rules_read_the_loinc_codes_the_lab_catalogue_stores():
+    # A typo here would silently switch a rule off: the labs would never match.
+    assert SPEC["potassium"]["loinc"] == rules.LOINC_POTASSIUM
+    assert SPEC["hb"]["loinc"] == rules.LOINC_HB
+    assert SPEC["mcv"]["loinc"] == rules.LOINC_MCV
+    assert SPEC["retic"]["loinc"] == rules.LOINC_RETIC_ABSOLUTE
+    assert SPEC["retic_pct"]["loinc"] == rules.LOINC_RETIC_PERCENT
+
+
+def test_tiers_and_audiences_are_the_names_alerts_store():
+    assert (rules.URGENT, rules.REVIEW, rules.INFO) == ("urgent", "review", "info")
+    assert (rules.PATIENT, rules.CARE_TEAM) == ("patient", "care_team")
+    spec = rules.RuleSpec("x", "X", rules.REVIEW, rules.hb_critical)
+    assert (spec.defaults, spec.audience, spec.guidance) == ({}, ("care_team",), "")
+    data = PatientData(1)
+    assert (data.treatment_start, data.severe_anaemia, data.labs) == (None, False, ())
+    with pytest.raises(AttributeError):
+        data.patient_id = 2
