@@ -13,6 +13,8 @@ from django.utils import timezone
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from b12care.celery import app
+
 
 @dataclass
 class Check:
@@ -31,8 +33,6 @@ def check_database() -> Check:
 
 
 def check_broker() -> Check:
-    from b12care.celery import app
-
     scheme = settings.BROKER_SCHEME
     if scheme == "filesystem":
         folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
