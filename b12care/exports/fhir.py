@@ -3,8 +3,7 @@
 Resources: Patient; one MedicationRequest per regimen with one ``dosageInstruction`` per phase;
 one MedicationAdministration per injection (the batch on a contained Medication); one
 Observation per lab result (LOINC, UCUM) and per diary score; one Flag per active alert.
-Only resources and elements that are the same in R4 (4.0.1) and R4B (4.3.0) are used, so the
-bundle reads as either (the tests validate it with ``fhir.resources.R4B``).
+FHIR R4 (4.0.1); the tests validate every bundle with ``fhir.resources`` 6.4's R4 models.
 
 Entries are addressed by ``urn:uuid`` full URLs derived from the row ids (uuid5), so two exports
 of the same data carry the same ids. Codes are only ones we are sure of: LOINC for labs, UCUM
