@@ -3,6 +3,7 @@ and sees it normalised to pg/mL and flagged low, records a symptom check-in, and
 their trend charts with their injection marked."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -73,7 +74,7 @@ def test_a_patient_records_b12_in_pmol_and_a_check_in_and_sees_both_trends(
                                                                    "the feet").count() == 1
 
     result = LabResult.objects.get(patient=patient)
-    assert (result.unit_entered, str(result.value)) == ("pmol/L", "135.5000")
+    assert (result.unit_entered, result.value) == ("pmol/L", Decimal("135.5"))
     checkin = CheckIn.objects.get(patient=patient)
     assert dict(checkin.scores.values_list("symptom__code", "severity")) == {
         "fatigue": 6, "numbness_feet": 2}

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from b12care.alerts import tasks
 from b12care.alerts.models import Alert, Notification
@@ -52,6 +53,9 @@ def broker_at(url: str):
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        # kombu keeps producer pools per connection in a global registry: drop them too, or
+        # the next send gets a producer whose connection pool was just closed.
+        kombu_pools.reset()
 
     app.conf.broker_url = url
     reset_pools()

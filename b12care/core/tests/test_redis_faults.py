@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from b12care.celery import app
 from injections.models import Injection
@@ -51,6 +52,9 @@ def broker_at(url: str):
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        # kombu keeps producer pools per connection in a global registry: drop them too, or
+        # the next send gets a producer whose connection pool was just closed.
+        kombu_pools.reset()
 
     app.conf.broker_url = url
     app.conf.broker_transport_options = settings.REDIS_BROKER_TRANSPORT_OPTIONS
