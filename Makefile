@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint fmt bench deps migrate seed clean help
+.PHONY: run test lint fmt bench deps migrate seed clean help demo-code
 
 help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
 	@echo "make test   run the whole test suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)"
 	@echo "make lint   ruff and import-linter (the floors in docs/architecture.md)"
 	@echo "make bench  page and sweep benchmarks against PostgreSQL + gunicorn (docs/benchmarks.md)"
+	@echo "make demo-code  the current sign-in code of the demo admin and clinicians"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "B12 Care needs Python 3.11 or newer (set PYTHON=python3.11)"'
@@ -44,6 +45,9 @@ seed: migrate
 run: seed
 	@echo "B12 Care on http://127.0.0.1:$(PORT)  (demo logins above; Ctrl-C stops web, worker and beat)"
 	DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho -f Procfile start -p $(PORT)
+
+demo-code:
+	@DEBUG=$${DEBUG:-true} $(PY) manage.py demo_mfa_code
 
 test: deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -93,6 +93,7 @@ def test_the_home_shows_the_first_dose_due_and_a_one_tap_log_button(patient_clie
 
 def test_the_home_says_to_ask_the_clinic_after_a_missed_dose(patient_client, regimen, patient):
     with time_machine.travel(NOW + dt.timedelta(days=3), tick=False):
+        patient_client.force_login(patient.user)  # days later: a new session
         page = patient_client.get(reverse("patient_home")).content.decode()
     assert "ask your clinic when to take the next dose" in page.lower()
     assert "(induction dose 1 of 6, due Wed 25 Nov)" in page
@@ -106,6 +107,7 @@ def test_the_home_without_a_regimen_explains_what_will_happen(patient_client):
 
 def test_logging_a_dose_records_it_against_the_planned_dose(patient_client, regimen, patient):
     with time_machine.travel(dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC), tick=False):
+        patient_client.force_login(patient.user)  # the next day: a new session
         response = patient_client.post(reverse("injections:log"),
                                        log_form(taken_at="2026-11-25T09:15"), follow=True)
     assert "Injection recorded for induction dose 1 of 6" in response.content.decode()
@@ -240,6 +242,7 @@ def test_a_patient_can_edit_an_entry_within_24_hours_but_not_later(patient_clien
     injection.refresh_from_db()
     assert injection.pain == 7
     with time_machine.travel(NOW + dt.timedelta(hours=25), tick=False):
+        patient_client.force_login(patient.user)  # the next day: a new session
         response = patient_client.post(url, log_form(pain="1"), follow=True)
     assert "only be changed by your clinic" in response.content.decode()
     injection.refresh_from_db()
