@@ -77,8 +77,27 @@ def signed_out_message(reason: Ended, limits: Limits) -> str:
         return (f"You were signed out because a session lasts at most {hours} hours. "
                 "Sign in again to continue.")
     minutes = int(limits.idle.total_seconds() // 60)
-    return (f"You were signed out after {minutes} minutes without activity. "
+    unit = "minute" if minutes == 1 else "minutes"
+    return (f"You were signed out after {minutes} {unit} without activity. "
             "Sign in again to continue.")
+
+
+# Checked in order: Edge and Opera also say "Chrome", Chrome also says "Safari".
+_BROWSERS = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("HeadlessChrome", "Chrome (automated)"), ("Chrome/", "Chrome"),
+             ("Safari/", "Safari")]
+_SYSTEMS = [("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+            ("Windows", "Windows"), ("Mac OS X", "Mac"), ("CrOS", "ChromeOS"),
+            ("Linux", "Linux")]
+
+
+def describe_browser(user_agent: str) -> str:
+    """'Firefox on Windows' from a User-Agent header, for the sessions page."""
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"
 
 
 # --- Reading and writing the instants kept in a session ----------------------------------------

@@ -26,7 +26,7 @@ def reauthenticate(client, password=PASSWORD, next_url=None):
 
 def verification_code(message) -> str:
     lines = [line.strip() for line in message.body.splitlines() if line.strip()]
-    return lines[lines.index(next(x for x in lines if "enter it in your open browser" in x)) + 1]
+    return lines[lines.index(next(x for x in lines if "enter this code" in x)) + 1]
 
 
 def test_a_stolen_session_cookie_cannot_add_an_email_make_it_primary_or_remove_the_old_one(
