@@ -197,9 +197,11 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
 # --- Multi-factor authentication (allauth.mfa) ------------------------------------------------
-# TOTP apps and recovery codes. WebAuthn is not enabled: docs/security.md says why.
+# Authenticator apps (TOTP), security keys and passkeys (WebAuthn, as a second factor), and
+# recovery codes. Passwordless passkey sign-in stays off: docs/security.md says why.
 MFA_ADAPTER = "b12care.accounts.mfa.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "B12 Care"
 MFA_TOTP_TOLERANCE = 1  # one 30-second step either side: phones' clocks drift
 MFA_TRUST_ENABLED = False  # every sign-in asks for the code: shared clinic computers

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -58,3 +59,39 @@ def test_an_idle_patient_is_warned_can_stay_and_is_later_told_why_they_were_sign
         expect(page.get_by_text("You were signed out after 30 minutes without activity")
                ).to_be_visible()
     assert "/accounts/login/" in page.url
+
+
+def test_a_clinician_can_use_a_passkey_instead_of_an_authenticator_app(
+    browser_page, live_server, patient
+):
+    page = browser_page
+    cdp = page.context.new_cdp_session(page)  # Chromium's built-in virtual authenticator
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True,
+        "automaticPresenceSimulation": True}})
+    doctor = ClinicianFactory(email="key.doctor@example.org", mfa=False)
+    CareTeamFactory(patient=patient, clinician=doctor)
+    login_as(page, live_server, doctor.email, PASSWORD)
+    page.get_by_role("link", name="Use a security key or passkey instead").click()
+    page.get_by_role("button", name="Add key or passkey").click()
+    page.wait_for_load_state()
+    assert Authenticator.objects.filter(user=doctor, type="webauthn").exists()
+    page.goto(f"{live_server.url}/clinic/")
+    expect(page.get_by_role("link", name="Pat Lee")).to_be_visible()
+    _sign_out(page, live_server)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(doctor.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    page.get_by_role("button", name="Use your security key or passkey").click()
+    page.wait_for_url(f"{live_server.url}/clinic/")
+    expect(page.get_by_role("link", name="Pat Lee")).to_be_visible()
+
+
+def _sign_out(page, live_server):
+    page.get_by_role("button", name="Open menu").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/")

@@ -153,3 +153,16 @@ def test_the_demo_code_command_prints_the_current_code(settings, capsys):
     call_command("demo_mfa_code")
     assert capsys.readouterr().out.startswith(
         totp_code(settings.DEMO_TOTP_SECRET, at=1_800_000_000))
+
+
+def test_a_security_key_counts_as_the_second_factor_and_lets_the_app_be_switched_off(
+    client, clinician_without_mfa, patient
+):
+    Authenticator.objects.create(user=clinician_without_mfa, type="webauthn",
+                                 data={"name": "Desk key", "credential": {}})
+    client.force_login(clinician_without_mfa)
+    assert client.get(f"/clinic/patients/{patient.pk}/").status_code == 200
+    from b12care.accounts.mfa import MFAAdapter, totp_activate
+
+    totp = totp_activate(clinician_without_mfa, secret=TEST_TOTP_SECRET)
+    assert MFAAdapter().can_delete_authenticator(totp)
