@@ -8,10 +8,15 @@ turn it on from their settings page.
 
 from __future__ import annotations
 
+import base64
+
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from cryptography.fernet import Fernet, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.urls import reverse
 
@@ -69,7 +74,42 @@ def totp_code(secret: str, *, at: float) -> str:
     return format_hotp_value(hotp_value(secret, int(at) // mfa_settings.TOTP_PERIOD))
 
 
+# --- Secrets at rest ----------------------------------------------------------------------------
+# TOTP secrets and recovery-code seeds are stored encrypted (Fernet: AES-128-CBC + HMAC-SHA256)
+# under a key derived from SECRET_KEY, so a copy of the database alone does not yield codes.
+# SECRET_KEY_FALLBACKS keep old rows readable after a key rotation.
+ENCRYPTED_PREFIX = "fernet:"
+
+
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"b12care mfa secrets").derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _keys() -> MultiFernet:
+    return MultiFernet([_fernet(k) for k in [settings.SECRET_KEY,
+                                             *settings.SECRET_KEY_FALLBACKS]])
+
+
+def encrypt_secret(text: str) -> str:
+    return ENCRYPTED_PREFIX + _keys().encrypt(text.encode()).decode()
+
+
+def decrypt_secret(stored: str) -> str:
+    """Plain values written before encryption was introduced are returned as they are."""
+    if not stored.startswith(ENCRYPTED_PREFIX):
+        return stored
+    return _keys().decrypt(stored[len(ENCRYPTED_PREFIX):].encode()).decode()
+
+
 class MFAAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        return encrypt_secret(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_secret(encrypted_text)
+
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """Clinicians and admins cannot switch off their only second factor."""
         if authenticator.type not in SECOND_FACTORS or not is_required(authenticator.user):

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from b12care.accounts.mfa import totp_code
+from b12care.accounts.mfa import decrypt_secret, totp_code
 from b12care.accounts.models import AccessLog
 
 from .factories import TEST_TOTP_SECRET, AdminFactory, CareTeamFactory, ClinicianFactory
@@ -138,7 +138,7 @@ def test_demo_staff_have_the_documented_authenticator_secret(settings):
     for user in (admin, *clinicians):
         totp = Authenticator.objects.get(user=user, type="totp")
         assert totp_activate(user, secret="IGNORED") == totp  # idempotent
-        assert totp.data["secret"] == settings.DEMO_TOTP_SECRET
+        assert decrypt_secret(totp.data["secret"]) == settings.DEMO_TOTP_SECRET
 
 
 @override_settings(DEBUG=False)
@@ -166,3 +166,32 @@ def test_a_security_key_counts_as_the_second_factor_and_lets_the_app_be_switched
 
     totp = totp_activate(clinician_without_mfa, secret=TEST_TOTP_SECRET)
     assert MFAAdapter().can_delete_authenticator(totp)
+
+
+def test_authenticator_secrets_are_stored_encrypted_and_still_work(client, clinician, settings):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    totp = Authenticator.objects.get(user=clinician, type="totp")
+    assert TEST_TOTP_SECRET not in str(totp.data)
+    assert totp.data["secret"].startswith("fernet:")
+    codes = RecoveryCodes.activate(clinician)
+    assert codes.instance.data["seed"].startswith("fernet:")
+    # After a key rotation the old key, kept in SECRET_KEY_FALLBACKS, still reads them.
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "another-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+    sign_in(client, clinician.email)
+    assert is_signed_in(client)
+
+
+def test_secrets_written_before_encryption_are_encrypted_by_the_migration(clinician):
+    import importlib
+
+    from django.apps import apps
+
+    totp = Authenticator.objects.get(user=clinician, type="totp")
+    Authenticator.objects.filter(pk=totp.pk).update(data={"secret": TEST_TOTP_SECRET})
+    migration = importlib.import_module("b12care.accounts.migrations.0003_encrypt_mfa_secrets")
+    migration.encrypt_stored_secrets(apps, None)
+    totp.refresh_from_db()
+    assert decrypt_secret(totp.data["secret"]) == TEST_TOTP_SECRET
+    assert totp.data["secret"].startswith("fernet:")

@@ -48,7 +48,7 @@ def current_code(email: str) -> str:
 
     from allauth.mfa.models import Authenticator
 
-    from b12care.accounts.mfa import totp_code
+    from b12care.accounts.mfa import decrypt_secret, totp_code
 
     totp = Authenticator.objects.get(user__email=email, type=Authenticator.Type.TOTP)
-    return totp_code(totp.data["secret"], at=time.time())
+    return totp_code(decrypt_secret(totp.data["secret"]), at=time.time())
