@@ -24,6 +24,8 @@ DEBUG = env.bool("DEBUG", default=False)
 
 _DEV_SECRET_KEY = "django-insecure-b12care-development-only-key-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Previous keys after a rotation: sessions, reset links and MFA secrets made with them still work.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 
 
