@@ -47,12 +47,14 @@ class SessionLimitsMiddleware:
             sessions.record_activity(request.session.session_key, now=now)
         return None
 
-    def _sign_out(self, request: HttpRequest, message: str) -> HttpResponse:
+    def _sign_out(self, request: HttpRequest, message: str) -> HttpResponse | None:
         UserSession.objects.filter(session_key=request.session.session_key).delete()
         logout(request)
         messages.info(request, message)
         if request.path_info == reverse("session_status"):
             return JsonResponse({"signed_in": False, "seconds_left": 0}, status=401)
+        if request.path_info == reverse("account_login"):
+            return None  # already on the sign-in page: show it, or sign in with what was posted
         return redirect_to_login(request.get_full_path())
 
 

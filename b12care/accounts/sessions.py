@@ -137,6 +137,17 @@ def end_other_sessions(user: User, *, keep_session_key: str | None) -> int:
     return len(sessions)
 
 
+def end_lapsed(user_sessions: list[UserSession], *, user: User,
+               now: dt.datetime) -> list[UserSession]:
+    """End the sessions that the idle or absolute limit has already closed (their browser has
+    not been back to be told) and return the others, for the sessions page."""
+    limits = limits_for(user)
+    lapsed = [s for s in user_sessions if not s.is_current() and ended(
+        started_at=s.created_at, seen_at=s.last_seen_at, now=now, limits=limits)]
+    get_usersessions_adapter().end_sessions(lapsed)
+    return [s for s in user_sessions if s not in lapsed]
+
+
 def record_activity(session_key: str, *, now: dt.datetime) -> None:
     """Show the time of last activity on the sessions page (written once a minute at most)."""
     UserSession.objects.filter(session_key=session_key).update(last_seen_at=now)

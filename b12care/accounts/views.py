@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from allauth.usersessions.views import ListUserSessionsView
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -68,6 +69,20 @@ def session_keep_alive(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     return redirect(target)
+
+
+class SessionsView(ListUserSessionsView):
+    """allauth's sessions page, without the sessions our time limits have already closed."""
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        live = sessions.end_lapsed(context["sessions"], user=self.request.user,
+                                   now=timezone.now())
+        context.update(sessions=live, session_count=len(live))
+        return context
+
+
+sessions_list = SessionsView.as_view()
 
 
 @login_required
