@@ -134,7 +134,7 @@ def test_the_sessions_page_lists_ones_sessions_and_signs_out_the_others(patient)
 
 def test_the_sessions_page_leaves_out_and_ends_sessions_that_timed_out(patient):
     with time_machine.travel(START, tick=False) as clock:
-        phone, laptop = two_browsers(patient.user.email)
+        _phone, laptop = two_browsers(patient.user.email)
         clock.shift(31 * MINUTE)  # the phone was put away; the laptop signs in again
         sign_in(laptop, patient.user.email)
         page = laptop.get(reverse("usersessions_list")).content.decode()
