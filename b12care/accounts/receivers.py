@@ -8,6 +8,7 @@ new address must be verified before it can replace it.
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.utils import timezone
 
 from . import mfa, sessions
@@ -15,11 +16,14 @@ from .adapter import note_authentication_step
 
 
 def on_user_logged_in(sender, request, user, **kwargs) -> None:
-    """Start the session's clocks, and look up once whether MFA is in place (pages then read
-    the answer from the session instead of asking the database every time)."""
+    """Start the session's clocks, look up once whether MFA is in place (pages then read the
+    answer from the session instead of asking the database every time), and list the session
+    on the sessions page whichever way it began (allauth lists only its own sign-ins)."""
     if request is not None and hasattr(request, "session"):
         sessions.start(request.session, now=timezone.now())
         mfa.setup_needed(user, request.session)
+        if getattr(request, "user", None) is not None:  # test clients' bare requests have none
+            UserSession.objects.create_from_request(request)
 
 
 def on_authentication_step(sender, request, user, **kwargs) -> None:

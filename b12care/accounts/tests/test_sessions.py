@@ -181,3 +181,19 @@ def test_flash_messages_stay_on_the_server(patient_client, settings):
         "remind_in_app": "on", "reminder_time": "07:30", "timezone": "Europe/London"})
     assert "messages" not in response.cookies
     assert "Your settings are saved." in patient_client.get(response.url).content.decode()
+
+
+def test_a_session_begun_from_the_invitation_link_is_listed_too(client, patient):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = patient.user
+    user.set_unusable_password()
+    user.save()
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    form_url = client.get(f"/welcome/{uid}/{default_token_generator.make_token(user)}/").url
+    client.post(form_url, {"new_password1": "violet-harbour-lamp",
+                           "new_password2": "violet-harbour-lamp"})
+    assert is_signed_in(client)
+    assert UserSession.objects.filter(user=user).count() == 1
