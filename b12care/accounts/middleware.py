@@ -51,11 +51,15 @@ class SessionLimitsMiddleware:
         UserSession.objects.filter(session_key=request.session.session_key).delete()
         logout(request)
         messages.info(request, message)
-        if request.path_info == reverse("session_status"):
+        if request.path_info == reverse("session_status") or _wants_json(request):
             return JsonResponse({"signed_in": False, "seconds_left": 0}, status=401)
         if request.path_info == reverse("account_login"):
             return None  # already on the sign-in page: show it, or sign in with what was posted
         return redirect_to_login(request.get_full_path())
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
 
 
 class MfaRequiredMiddleware:

@@ -8,6 +8,7 @@ from allauth.usersessions.views import ListUserSessionsView
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -60,10 +61,13 @@ def session_status(request: HttpRequest) -> JsonResponse:
 def session_keep_alive(request: HttpRequest) -> HttpResponse:
     """'Stay signed in': a request like any other (it counts as activity). Without script
     the form posts here and comes back to the page it was on."""
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
     if not request.user.is_authenticated:
-        return JsonResponse({"signed_in": False, "seconds_left": 0}, status=401)
+        if wants_json:
+            return JsonResponse({"signed_in": False, "seconds_left": 0}, status=401)
+        return redirect_to_login(request.POST.get("next") or "/")
     sessions.touch(request.session, now=timezone.now())
-    if request.headers.get("Accept", "").startswith("application/json"):
+    if wants_json:
         return JsonResponse(_session_state(request))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

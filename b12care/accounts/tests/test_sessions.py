@@ -92,6 +92,13 @@ def test_stay_signed_in_gives_the_full_idle_time_again(clock, patient_client):
     assert patient_client.get("/me/").status_code == 200
 
 
+def test_stay_signed_in_too_late_says_the_session_is_over(clock, patient_client):
+    clock.shift(31 * MINUTE)
+    response = patient_client.post(KEEP_ALIVE, HTTP_ACCEPT="application/json")
+    assert (response.status_code, response.json()["signed_in"]) == (401, False)
+    assert patient_client.post(KEEP_ALIVE, {"next": "/me/"}).url.startswith("/accounts/login/")
+
+
 def test_stay_signed_in_without_script_returns_to_the_page(patient_client):
     response = patient_client.post(KEEP_ALIVE, {"next": "/labs/"})
     assert response.url == "/labs/"
