@@ -12,7 +12,7 @@ help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
 	@echo "make test   run the whole test suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)"
 	@echo "make lint   ruff and import-linter (the floors in docs/architecture.md)"
-	@echo "make bench  page and sweep benchmarks against PostgreSQL + gunicorn (docs/benchmarks.md)"
+	@echo "make bench  pages, scale, mixed load, sweep and memory on PostgreSQL bench databases (docs/benchmarks.md)"
 	@echo "make demo-code  the current sign-in code of the demo admin and clinicians"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -59,7 +59,8 @@ lint: deps
 fmt: deps
 	$(VENV)/bin/ruff format .
 
-# Benchmarks need PostgreSQL (BENCH_DATABASE_URL) and wrk; Redis carries the enqueued tasks.
+# Benchmarks need PostgreSQL (databases named *bench*), Redis (db 5) and wrk. bench/run.py runs
+# everything with DJANGO_SETTINGS_MODULE=bench.settings; BENCH_PAGES/SCALE/MIXED/SWEEP=0 skip parts.
 bench: deps
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/run.py

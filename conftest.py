@@ -76,6 +76,12 @@ def admin_user(db):
 
 
 @pytest.fixture
+def debug_run(settings):
+    """DEBUG on, as in ``make run``: demo data refuses to be created without it."""
+    settings.DEBUG = True
+
+
+@pytest.fixture
 def patient_client(client, patient):
     client.force_login(patient.user)
     return client

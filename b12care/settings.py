@@ -74,10 +74,12 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "simple_history",
+    "csp",
     "b12care.core",
     "b12care.accounts",
     "b12care.alerts",
     "b12care.clinic",
+    "b12care.exports",
     "injections",
     "symptoms",
     "labs",
@@ -85,13 +87,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: answered here, nothing below
+    "csp.middleware.CSPMiddleware",
+    "b12care.core.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After sign-in is known: end idle or too-old sessions, then hold staff without MFA at setup.
     "b12care.accounts.middleware.SessionLimitsMiddleware",
@@ -245,23 +249,88 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or not env.bool("STATIC_MANIFEST", default=True)
 
 # --- Email --------------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Invitation and password-reset emails carry live sign-in links, so no email may reach a log.
+# Without EMAIL_URL a DEBUG run writes each email to a file in var/mail/. With DEBUG off an email
+# backend must be chosen; the console backend (stdout, i.e. the log) needs ALLOW_CONSOLE_EMAIL.
+MAIL_DIR = VAR_DIR / "mail"
+EMAIL_URL = env.str("EMAIL_URL", default="")
+ALLOW_CONSOLE_EMAIL = env.bool("ALLOW_CONSOLE_EMAIL", default=False)
+_email = env.email_url_config(EMAIL_URL) if EMAIL_URL else {
+    "EMAIL_BACKEND": "django.core.mail.backends."
+                     + ("filebased.EmailBackend" if DEBUG else "console.EmailBackend")}
+if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # filemail://var/mail is relative to the checkout; with no path, var/mail/.
+    _email["EMAIL_FILE_PATH"] = str(BASE_DIR / (_email.get("EMAIL_FILE_PATH") or MAIL_DIR))
+vars().update(_email)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if (EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
+        and not DEBUG and not ALLOW_CONSOLE_EMAIL):
+    raise ImproperlyConfigured(
+        "Email would be printed to the console, where invitation and password-reset links (live "
+        "sign-in links) end up in the logs. With DEBUG off B12 Care refuses to start: set "
+        "EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.org:587), or ALLOW_CONSOLE_EMAIL="
+        "true to accept console email knowingly."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="B12 Care <no-reply@b12care.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Security -----------------------------------------------------------------------------------
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# --- Headers, cookies and transport (docs/security.md, "Headers, cookies and logs") ------------
+# Cookies: Secure whenever the site is served over HTTPS (the default with DEBUG off), and then
+# named with the __Host- prefix, which browsers accept only with Secure, Path=/ and no Domain:
+# no other host or path can plant or read them.
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # no script of ours reads it; forms carry the token
+# Lax, not Strict: with Strict a link in an email would open the site signed out.
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Transport: redirect to HTTPS here or trust the proxy that terminates TLS; /healthz stays
+# reachable over plain HTTP for load-balancer probes (it tells outsiders only ok/degraded).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool(
     "BEHIND_TLS_PROXY", default=False
 ) else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# Headers on every response Django renders. SecurityMiddleware sets the first three;
+# core.middleware.SecurityHeadersMiddleware adds Cache-Control: no-store, Permissions-Policy,
+# Cross-Origin-Resource-Policy, and Clear-Site-Data on sign-out.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"  # page addresses carry patient ids: keep them in-house
-X_FRAME_OPTIONS = "DENY"
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # for browsers older than CSP's frame-ancestors
+# Every powerful browser feature off: B12 Care uses none of them. Only features Chromium knows
+# (an unknown one is a console error). WebAuthn (publickey-credentials-*) stays allowed.
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "geolocation",
+    "gyroscope", "hid", "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+))
+
+# Content-Security-Policy (django-csp 4): only our own scripts, styles and images; no inline
+# script or style anywhere (templates keep both in static/), no plugins, no framing, forms post
+# only to us. The SVG charts use presentation attributes (fill=, stroke=), which CSP allows.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # Bootstrap draws its icons as data: SVGs in CSS
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # --- Celery (b12care/celery.py reads every CELERY_* name below) ---------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -310,14 +379,19 @@ LOGGING = {
 }
 
 # --- Text messages (no real provider yet: console or file backend; see docs/alerts.md) ---------
-B12_SMS_BACKEND = env.str("SMS_BACKEND", default="b12care.alerts.channels.sms.ConsoleBackend")
+# A DEBUG run writes texts to a file (numbers and bodies never go to the log).
+B12_SMS_BACKEND = env.str("SMS_BACKEND", default="b12care.alerts.channels.sms." + (
+    "FileBackend" if DEBUG else "ConsoleBackend"))
 B12_SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
 
+# --- Exports: the doctor's report as PDF is printed by headless Chromium (Debian's package) ----
+CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
+# Unknown calendar-feed addresses answered per client address per minute before 429.
+CALENDAR_FEED_MISSES_PER_MINUTE = env.int("CALENDAR_FEED_MISSES_PER_MINUTE", default=20)
+
 # --- Product ------------------------------------------------------------------------------------
-# Only `make bench` turns this on: adds /bench/baseline/, the bare 50-row page that every
-# benchmarked page is compared with.
-BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
-DEMO_PASSWORD = "b12-demo-pass"  # demo data only: printed by make run, documented in README
+# Demo data only: printed by make run, documented in README. seed_demo refuses with DEBUG off.
+DEMO_PASSWORD = "b12-demo-pass"
 # Demo staff's TOTP secret (base32): demo data only, documented in README; `manage.py
 # demo_mfa_code` prints the current code when DEBUG is on.
 DEMO_TOTP_SECRET = "BTWELVECAREDEMOSECRETONLYFORDEMO"

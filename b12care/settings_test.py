@@ -9,6 +9,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_COOKIES", "false")  # the live server speaks plain http
 os.environ.setdefault("STATIC_MANIFEST", "false")  # no collectstatic before tests
 os.environ.setdefault("SITE_URL", "http://testserver")
+os.environ.setdefault("EMAIL_URL", "memorymail://")  # Django's test runner uses locmem anyway
 
 from .settings import *  # noqa: F403
 from .settings import REDIS_URL

@@ -1,5 +1,4 @@
 from allauth.account.decorators import secure_admin_login
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,6 +15,7 @@ urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("me/", clinic_views.patient_home, name="patient_home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon),
     path("accounts/", include("b12care.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path(
@@ -28,8 +28,6 @@ urlpatterns = [
     path("diary/", include("symptoms.urls")),
     path("labs/", include("labs.urls")),
     path("alerts/", include("b12care.alerts.urls")),
+    path("exports/", include("b12care.exports.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.BENCH_ENDPOINTS:
-    urlpatterns.append(path("bench/baseline/", core_views.bench_baseline, name="bench_baseline"))

@@ -253,7 +253,28 @@ class PhaseEndForm(forms.Form):
         self.helper = _helper()
 
 
-class AssessmentForm(forms.ModelForm):
+class ChecklistForm(forms.ModelForm):
+    """A dated checklist: the day, one tick box per item of the model's ``ITEMS``, notes."""
+
+    date_field = ""
+
+    @property
+    def item_names(self) -> tuple[str, ...]:
+        return tuple(self._meta.model.ITEMS)
+
+    def checked_items(self) -> dict[str, bool]:
+        """Each checklist item and whether it was ticked (the day and notes are not items)."""
+        return {name: self.cleaned_data[name] for name in self.item_names}
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        return {self.date_field: data[self.date_field], "items": self.checked_items(),
+                "notes": data["notes"]}
+
+
+class AssessmentForm(ChecklistForm):
+    date_field = "assessed_on"
+
     class Meta:
         model = SuitabilityAssessment
         fields = ["assessed_on", *SuitabilityAssessment.ITEMS, "notes"]
@@ -269,7 +290,9 @@ class AssessmentForm(forms.ModelForm):
         )
 
 
-class TrainingForm(forms.ModelForm):
+class TrainingForm(ChecklistForm):
+    date_field = "observed_on"
+
     class Meta:
         model = TrainingRecord
         fields = ["observed_on", *TrainingRecord.ITEMS, "notes"]

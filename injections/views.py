@@ -3,11 +3,10 @@ Every patient-data query goes through b12care.accounts.access (outsiders get 404
 
 from __future__ import annotations
 
-import secrets
+import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from b12care.accounts.models import PatientProfile, Role
 from b12care.core import events
 from b12care.core.forms import add_service_errors
 
-from . import scheduling, selectors, services
+from . import drafts, entry, scheduling, selectors, services
 from .forms import (
     AssessmentForm,
     InjectionForm,
@@ -35,15 +34,9 @@ from .forms import (
     SupplyForm,
     TrainingForm,
 )
-from .models import AdministeredBy, Injection, Phase, PlannedDose, Supply
+from .history import history_page
+from .models import Injection, Phase, Supply
 from .sections import body_map_sites
-
-PAGE_SIZE = 20
-
-
-
-
-
 
 # --- Patient pages ----------------------------------------------------------------------------
 
@@ -51,15 +44,12 @@ PAGE_SIZE = 20
 def overview(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     now = timezone.now()
-    page = Paginator(selectors.history(patient), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "patient": patient,
         "summary": selectors.schedule_summary(patient, now=now, upcoming=12),
-        "page": page,
+        "page": history_page(patient, viewer=request.user, now=now,
+                             number=request.GET.get("page")),
         "sites": body_map_sites(patient, now=now),
-        "readiness": services.self_injection_readiness(patient),
-        "now": now,
-        "edit_since": now - services.PATIENT_EDIT_PERIOD,
     }
     return render(request, "injections/overview.html", context)
 
@@ -69,59 +59,40 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
     now = timezone.now()
     form = readiness = None
     if request.method == "POST":
-        # Readiness decides only whether "self" is a valid choice: read it when it was chosen.
-        # The rest of the page (suggested site, dose, body map) is built only if it is shown.
-        if request.POST.get("administered_by") == AdministeredBy.SELF:
-            readiness = services.self_injection_readiness(patient)
+        readiness = entry.readiness_for_choice(patient, request.POST.get("administered_by"))
         form = InjectionForm(request.POST, patient=patient,
                              allow_self=readiness.ready if readiness else True)
-        if form.is_valid():
-            try:
-                recorded = services.injection_record(
-                    patient=patient, recorded_by=request.user, now=timezone.now(),
-                    form_token=form.cleaned_data.get("form_token") or None,
-                    **form.service_values(),
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return _logged(request, recorded, done_url)
-    readiness = readiness or services.self_injection_readiness(patient)
-    self_reason = (f"Injecting yourself needs your clinician's sign-off first: ask "
-                   f"{readiness.contact}.") if not readiness.ready else ""
-    suggestion = services.suggest_site(patient, now=now)
-    regimen = services.active_regimen(patient)
-    phases = services.phases_of(regimen) if regimen else []
-    dose = None
-    if request.GET.get("dose", "").isdigit():
-        dose = PlannedDose.objects.filter(patient=patient, pk=int(request.GET["dose"])).first()
-    phase = next((p for p in phases if dose and p.pk == dose.phase_id),
-                 phases[0] if phases else None)
-    if dose is None and regimen is not None:
-        dose = PlannedDose.objects.filter(patient=patient, regimen=regimen, status="open").first()
-        phase = next((p for p in phases if dose and p.pk == dose.phase_id), phase)
+        recorded = _record(request, form, patient, now=now)
+        if recorded is not None:
+            return _logged(request, recorded, done_url)
+    page = entry.log_page(patient, now=now, dose_id=request.GET.get("dose", ""),
+                          readiness=readiness)
     if form is None:
-        initial = {
-            "taken_at": now,
-            "form_token": secrets.token_urlsafe(24),
-            "site": suggestion.site,
-            "administered_by": "self" if readiness.ready else "nurse",
-            "product": phase.product if phase else "hydroxocobalamin",
-            "dose": phase.dose if phase else "1",
-            "unit": phase.unit if phase else "mg",
-        }
-        form = InjectionForm(initial=initial, patient=patient, allow_self=readiness.ready,
-                             self_reason=self_reason)
+        form = InjectionForm(initial=page.initial, patient=patient,
+                             allow_self=page.readiness.ready, self_reason=page.self_reason)
     else:  # shown again with its errors: offer "self" only to a patient who is ready
-        form.offer_self(readiness.ready, self_reason)
-    context = {
-        "patient": patient, "form": form, "suggestion": suggestion, "readiness": readiness,
-        "dose_row": selectors.dose_row(dose, {p.pk: p for p in phases}, patient.tz, now)
-        if dose else None,
-        "cancel_url": cancel_url, "on_behalf": request.user.role != Role.PATIENT,
-        "sites": body_map_sites(patient, now=now),
-    }
-    return render(request, "injections/log.html", context)
+        form.offer_self(page.readiness.ready, page.self_reason)
+    return render(request, "injections/log.html", {
+        "patient": patient, "form": form, "suggestion": page.suggestion,
+        "readiness": page.readiness, "dose_row": page.dose_row, "cancel_url": cancel_url,
+        "on_behalf": request.user.role != Role.PATIENT, "sites": body_map_sites(patient, now=now),
+    })
+
+
+def _record(request: HttpRequest, form: InjectionForm, patient: PatientProfile, *,
+            now: dt.datetime) -> services.Recorded | None:
+    """Record a valid entry; None when the form or the service refused it (its errors are
+    then on the form)."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.injection_record(
+            patient=patient, recorded_by=request.user, now=now,
+            form_token=form.cleaned_data.get("form_token") or None, **form.service_values(),
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
 
 
 def _logged(request: HttpRequest, recorded: services.Recorded, done_url: str) -> HttpResponse:
@@ -272,9 +243,9 @@ def patient_regimen(request: HttpRequest, patient_id: int) -> HttpResponse:
 @clinician_required
 def patient_history(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id, action="injections.history")
-    page = Paginator(selectors.history(patient), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "injections/patient_history.html",
-                  {"patient": patient, "page": page, "can_edit_all": True})
+    page = history_page(patient, viewer=request.user, now=timezone.now(),
+                        number=request.GET.get("page"))
+    return render(request, "injections/patient_history.html", {"patient": patient, "page": page})
 
 
 @clinician_required
@@ -320,53 +291,52 @@ def _phase_for(request, patient_id: int, phase_id: int) -> tuple[PatientProfile,
     return patient, phase
 
 
+def _phase_to_edit(request: HttpRequest, patient_id: int,
+                   phase_id: int | None) -> tuple[PatientProfile, Phase | None]:
+    """The stored phase to change, or a draft of a new one (None: no active regimen)."""
+    if phase_id is not None:
+        return _phase_for(request, patient_id, phase_id)
+    patient = access_patient(request.user, patient_id, action="injections.phase_add")
+    regimen = services.active_regimen(patient)
+    return patient, drafts.new_phase(regimen) if regimen else None
+
+
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def phase_edit(request: HttpRequest, patient_id: int, phase_id: int | None = None) -> HttpResponse:
-    if phase_id is None:
-        patient = access_patient(request.user, patient_id, action="injections.phase_add")
-        regimen = services.active_regimen(patient)
-        if regimen is None:
-            messages.info(request, "Create a regimen first.")
-            return redirect("injections:regimen_new", patient_id=patient.pk)
-        phase = Phase(regimen=regimen, order=len(services.phases_of(regimen)) + 1,
-                      kind="maintenance", dose=1)
-    else:
-        patient, phase = _phase_for(request, patient_id, phase_id)
-        regimen = phase.regimen
+    patient, phase = _phase_to_edit(request, patient_id, phase_id)
+    if phase is None:
+        messages.info(request, "Create a regimen first.")
+        return redirect("injections:regimen_new", patient_id=patient.pk)
     now = timezone.now()
-    form = PhaseForm(request.POST or None, instance=Phase(**{
-        f.attname: getattr(phase, f.attname) for f in Phase._meta.concrete_fields}))
+    form = PhaseForm(request.POST or None, instance=drafts.draft_of(phase))
     rows = None
     if request.method == "POST" and form.is_valid():
         values = form.phase_values()
-        if "save" in request.POST:
-            try:
-                if phase.pk:
-                    services.phase_update(phase=phase, by=request.user, now=now, **values)
-                else:
-                    services.phase_add(regimen=regimen, by=request.user, now=now, **values)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "The phase is saved. Future doses follow the new "
-                                          "schedule; doses already taken are unchanged.")
-                return redirect("injections:patient_regimen", patient_id=patient.pk)
+        if "save" in request.POST and _save_phase(request, form, phase, values, now=now):
+            messages.success(request, "The phase is saved. Future doses follow the new "
+                                      "schedule; doses already taken are unchanged.")
+            return redirect("injections:patient_regimen", patient_id=patient.pk)
         if not form.errors:
-            phases = [form.instance if p.pk == phase.pk else p
-                      for p in services.phases_of(regimen)]
-            if not phase.pk:
-                phases.append(form.instance)
-            for name, value in values.items():
-                setattr(form.instance, name, value)
             try:
-                rows = services.preview(phases, patient=patient, now=now,
-                                        only=form.instance)
+                rows = drafts.draft_preview(phase=phase, draft=form.instance, values=values,
+                                            patient=patient, now=now)
             except ValidationError as exc:
                 add_service_errors(form, exc)
     return render(request, "injections/phase_form.html", {
         "patient": patient, "form": form, "phase": phase, "preview": rows,
     })
+
+
+def _save_phase(request: HttpRequest, form: PhaseForm, phase: Phase, values: dict, *,
+                now: dt.datetime) -> bool:
+    """Save the change; False with the service's errors on the form when it was refused."""
+    try:
+        drafts.phase_save(phase=phase, values=values, by=request.user, now=now)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    return True
 
 
 @clinician_required
@@ -393,6 +363,11 @@ def phase_end(request: HttpRequest, patient_id: int, phase_id: int) -> HttpRespo
     })
 
 
+# The service that records each of the readiness page's two forms.
+READINESS_RECORDS = {"assessment": services.assessment_record,
+                     "training": services.training_record}
+
+
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def readiness(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -406,16 +381,8 @@ def readiness(request: HttpRequest, patient_id: int) -> HttpResponse:
                                  initial={"observed_on": today}, prefix="t")
     form = {"assessment": assessment_form, "training": training_form}.get(which)
     if form is not None and form.is_valid():
-        data = form.cleaned_data
         try:
-            if which == "assessment":
-                services.assessment_record(
-                    patient=patient, by=request.user, assessed_on=data["assessed_on"],
-                    items={k: data[k] for k in form.Meta.fields[1:-1]}, notes=data["notes"])
-            else:
-                services.training_record(
-                    patient=patient, by=request.user, observed_on=data["observed_on"],
-                    items={k: data[k] for k in form.Meta.fields[1:-1]}, notes=data["notes"])
+            READINESS_RECORDS[which](patient=patient, by=request.user, **form.service_values())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from b12care.core import events
 
+from . import latest
 from .models import Analyte, AnalyteUnit, LabResult, PlannedLab
 
 
@@ -30,6 +31,25 @@ class LabResultAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("patient__user", "analyte")
     raw_id_fields = ("patient", "entered_by")
     date_hierarchy = "sampled_on"
+
+    # The latest-result read model follows every edit, revert and delete in the same
+    # transaction, before the change is announced (save_model runs before the announcement;
+    # the deletes group theirs in a batch that dispatches at the end of the block).
+    def save_model(self, request, obj, form, change):
+        moved_from = latest.pairs_pointing_at([obj.pk]) if change else set()
+        super().save_model(request, obj, form, change)
+        latest.refresh(moved_from | {(obj.patient_id, obj.analyte_id)})
+
+    def delete_model(self, request, obj):
+        with events.batch():
+            super().delete_model(request, obj)
+            latest.refresh([(obj.patient_id, obj.analyte_id)])
+
+    def delete_queryset(self, request, queryset):
+        pairs = set(queryset.values_list("patient_id", "analyte_id"))
+        with events.batch():
+            super().delete_queryset(request, queryset)
+            latest.refresh(pairs)
 
 
 @admin.register(PlannedLab)

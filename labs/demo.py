@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from simple_history.utils import bulk_create_with_history
 
-from . import units
+from . import latest, units
 from .models import Analyte, LabResult, Source
 from .services import DEFAULT_SAMPLE_TIME, conversions_of, fulfil_from_existing_results
 
@@ -108,4 +108,5 @@ def seed(*, patients, clinicians, now) -> None:
                 row.band = units.band(row.value, analyte.bands)
             rows.append(row)
         bulk_create_with_history(rows, LabResult)
+        latest.refresh_patients([profile.pk])  # the bulk insert bypassed result_record
         fulfil_from_existing_results(patient=profile)

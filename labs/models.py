@@ -197,6 +197,36 @@ class LabResult(TimeStampedModel):
         return units.FLAG_LABELS.get(self.flag, self.flag)
 
 
+class LatestLabResult(models.Model):
+    """Read model: a patient's newest result of one analyte (newest ``sampled_at``, then the
+    highest id), with the facts pages show. Kept by ``labs.latest`` in the transaction that
+    records, edits or deletes a result; ``labs.latest.live_latest`` is its definition."""
+
+    # The unique (patient, analyte) index serves both lookups; an analyte is never deleted
+    # while it has results (PROTECT), so its rows here need no index of their own.
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE,
+                                related_name="latest_lab_results", db_index=False)
+    analyte = models.ForeignKey(Analyte, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)
+    result = models.ForeignKey(LabResult, on_delete=models.CASCADE, related_name="+")
+    value = models.DecimalField("value (canonical unit)", max_digits=14, decimal_places=4,
+                                null=True, blank=True)
+    qualitative = models.CharField("answer", max_length=30, blank=True)
+    flag = models.CharField(max_length=16, blank=True)
+    band = models.CharField("decision band", max_length=60, blank=True)
+    sampled_at = models.DateTimeField()
+    sampled_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "analyte"],
+                                    name="latestlab_one_per_analyte"),
+        ]
+
+    def __str__(self) -> str:
+        return f"latest {self.analyte_id} of {self.patient_id}: result {self.result_id}"
+
+
 class PlanStatus(models.TextChoices):
     OPEN = "open", "Planned"
     DONE = "done", "Done"

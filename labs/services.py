@@ -1,7 +1,9 @@
 """Writes of the labs app: results (validated, normalised, flagged) and monitoring-plan edits.
 
 Keyword-only arguments, ``now`` passed explicitly, ``full_clean()`` before saving, one
-transaction each. Red-flag rules run in the same transaction (b12care.alerts.hooks).
+transaction each. The latest-result read model (``labs.latest``) is kept in the same
+transaction, and the change is announced there (``b12care.core.events``: red-flag rules,
+triage).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.db import transaction
 from b12care.accounts.models import PatientProfile, Role, User
 from b12care.core import clock, events
 
-from . import monitoring, units
+from . import latest, monitoring, units
 from .models import Analyte, LabResult, PlannedLab, PlanStatus, Source
 
 # A result time in the future beyond this is a typo (phones' clocks drift a little).
@@ -80,6 +82,7 @@ def result_record(
         result.band = units.band(canonical, analyte.bands)
     result.full_clean()
     result.save()
+    latest.offer(result)
     fulfilled = fulfil_from_existing_results(patient=patient, results=[result])
     findings = events.patient_data_changed([patient.pk], {events.LABS, events.LAB_PLAN}, now=now,
                                            by=by)
@@ -138,7 +141,9 @@ def result_delete(*, result: LabResult, by: User, now: dt.datetime) -> None:
     PlannedLab.objects.filter(fulfilled_by=result).update(
         status=PlanStatus.OPEN, fulfilled_by=None, updated_at=now
     )
+    pair = (result.patient_id, result.analyte_id)
     result.delete()
+    latest.refresh([pair])  # the result sampled before it, if any, is the latest now
     fulfil_from_existing_results(patient=patient)
     events.patient_data_changed([patient.pk], {events.LABS, events.LAB_PLAN}, now=now, by=by)
 

@@ -32,8 +32,6 @@ from .models import Analyte, LabResult, PlannedLab, PlanStatus
 PAGE_SIZE = 20
 
 
-
-
 def _today(patient: PatientProfile) -> dt.date:
     return timezone.now().astimezone(patient.tz).date()
 
@@ -67,8 +65,6 @@ class Urls:
         return self._r("result_delete", pk)
 
 
-
-
 # --- Shared page bodies ------------------------------------------------------------------------
 
 def _overview(request, patient: PatientProfile, clinician: bool) -> HttpResponse:
@@ -76,7 +72,7 @@ def _overview(request, patient: PatientProfile, clinician: bool) -> HttpResponse
     page = Paginator(selectors.results(patient), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "labs/overview.html", {
         "patient": patient, "clinician": clinician, "urls": Urls(patient, clinician),
-        "latest": selectors.latest_per_analyte(patient), "page": page,
+        "latest": selectors.latest(patient), "page": page,
         "plan": selectors.plan(patient, today=today), "today": today,
     })
 
@@ -131,7 +127,7 @@ def _add_result(request, patient: PatientProfile, key: str, clinician: bool) -> 
 
 
 def _analyte(request, patient: PatientProfile, key: str, clinician: bool) -> HttpResponse:
-    analyte = selectors.analyte_by_key(key)
+    analyte = selectors.analyte_by_key(key, with_units=False)
     if analyte is None:
         raise Http404("No such test.")
     days = charts.period_from(request.GET.get("days"), default=365)

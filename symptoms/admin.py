@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from b12care.core import events
 
+from . import services
 from .models import CheckIn, Symptom, SymptomScore
 
 
@@ -17,6 +18,12 @@ class SymptomAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Red-flag rules key on the code: it is fixed once the symptom exists.
         return ("code",) if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "neurological" in form.changed_data:
+            # Which symptoms count as nerve symptoms changed: so do the stored worst scores.
+            services.worst_nerve_scores_reconcile(symptom_ids=[obj.pk])
 
 
 class SymptomScoreInline(admin.TabularInline):
@@ -31,4 +38,12 @@ class CheckInAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("patient__user",)
     raw_id_fields = ("patient", "recorded_by")
     date_hierarchy = "local_date"
+    readonly_fields = ("worst_nerve_score",)
     inlines = [SymptomScoreInline]
+
+    def save_related(self, request, form, formsets, change):
+        # The stored worst nerve score follows the edited scores before the change is
+        # announced (the batch dispatches at the end of the block).
+        with events.batch():
+            super().save_related(request, form, formsets, change)
+            services.worst_nerve_scores_reconcile(checkin_ids=[form.instance.pk])

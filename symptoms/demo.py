@@ -5,7 +5,8 @@ daily at first, then every few days, then weekly. Symptoms of anaemia (tiredness
 breathlessness, palpitations, sore tongue) settle within weeks; memory and mood more slowly;
 nerve symptoms over months and not always completely, so "energy improved first, nerves
 later" shows on the trend charts. The "neuro_worsening" patient improves and then, over the
-last ~12 days, her numbness rises again by 3 or more points (the neurological worsening rule catches it).
+last ~12 days, her numbness rises again by 3 or more points (the neurological worsening
+rule catches it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import zlib
 from simple_history.utils import bulk_create_with_history
 
 from .models import CheckIn, Symptom, SymptomScore
+from .services import worst_nerve_score
 
 # code: (days to settle (time constant), share that stays)
 RECOVERY = {
@@ -106,10 +108,13 @@ def seed(*, patients, clinicians, now) -> None:
             at = min(at.astimezone(dt.UTC) + dt.timedelta(minutes=rng.randint(0, 150)),
                      now - dt.timedelta(minutes=10))
             note = rng.choice(NOTES[spec.story]) if rng.random() < 0.12 else ""
+            values = {code: severity(spec.story, code, day, spec.started_days_ago, rng)
+                      for code in symptoms}
+            scores.append(values)
+            worst = worst_nerve_score((symptoms[code], v) for code, v in values.items())
             checkins.append(CheckIn(patient=profile, local_date=local, recorded_at=at,
-                                    notes=note, recorded_by=profile.user))
-            scores.append({code: severity(spec.story, code, day, spec.started_days_ago, rng)
-                           for code in symptoms})
+                                    notes=note, recorded_by=profile.user,
+                                    worst_nerve_score=worst))
         created = bulk_create_with_history(checkins, CheckIn)
         if not all(c.pk for c in created):  # backends without RETURNING: fetch the ids back
             created = list(CheckIn.objects.filter(patient=profile).order_by("local_date"))

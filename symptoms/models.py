@@ -55,15 +55,24 @@ class Symptom(models.Model):
 class CheckIn(TimeStampedModel):
     """A patient's diary for one local day (their own zone); updated in place that day."""
 
+    # No index of its own: the (patient, local_date) indexes below serve every patient lookup,
+    # and a patient-only index tempts PostgreSQL to read a patient's whole diary for a few days.
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE,
-                                related_name="checkins")
+                                related_name="checkins", db_index=False)
     local_date = models.DateField(help_text="The patient's own calendar day.")
     recorded_at = models.DateTimeField(help_text="Last saved (UTC).")
     notes = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, related_name="+")
+    # Read model for the dashboard's nerve trend, written with the scores
+    # (symptoms.services; definition: selectors.live_worst_nerve_scores).
+    worst_nerve_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False,
+        help_text="Highest score of a nerve symptom in this check-in; empty when none was scored.",
+    )
 
-    history = HistoricalRecords()
+    # A derived fact: its history is the scores' history.
+    history = HistoricalRecords(excluded_fields=["worst_nerve_score"])
 
     class Meta:
         ordering = ["-local_date"]
@@ -75,12 +84,6 @@ class CheckIn(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.patient} diary {self.local_date}"
-
-    def split_scores(self) -> tuple[list, list[str]]:
-        """(scores above 0, names of symptoms answered 0), from the prefetched scores."""
-        scores = list(self.scores.all())
-        return ([s for s in scores if s.severity],
-                [s.symptom.name.lower() for s in scores if not s.severity])
 
 
 class SymptomScore(models.Model):

@@ -12,14 +12,13 @@ from .services import local_day
 
 
 def _summary(patient: PatientProfile, now: dt.datetime) -> dict:
-    latest, scores = selectors.latest_checkin_and_scores(patient)
-    today = local_day(now, patient)
+    day, scores = selectors.latest_summary(patient)
     return {
         "patient": patient,
-        "latest": latest,
-        "done_today": bool(latest and latest.local_date == today),
-        "worst": sorted(scores, key=lambda s: (-s.severity, s.symptom.position))[:4],
-        "nerves": [s for s in scores if s.symptom.neurological and s.severity > 0][:4],
+        "latest_day": day,
+        "done_today": day == local_day(now, patient),
+        "worst": sorted(scores, key=lambda s: (-s["severity"], s["position"]))[:4],
+        "nerves": [s for s in scores if s["neurological"] and s["severity"] > 0][:4],
     }
 
 

@@ -2,19 +2,27 @@
 
 Keyword-only arguments, ``now`` passed explicitly, ``full_clean()``, one transaction; the
 change is announced inside it (``b12care.core.events``), so the red-flag rules run there too.
+
+Each check-in stores its worst nerve score (``CheckIn.worst_nerve_score``), written with its
+scores; ``worst_nerve_scores_reconcile`` recomputes it where the scores or the catalogue
+changed by another way (admin edits, a symptom marked neurological or not, bulk loads).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 
 from b12care.accounts.models import PatientProfile, User
 from b12care.core import events
 
+from . import selectors
 from .models import CheckIn, Symptom, SymptomScore
 
 
@@ -67,6 +75,8 @@ def _save(*, patient, scores, symptoms, notes, by, now) -> Saved:
     if created:
         checkin = CheckIn(patient=patient, local_date=day)
     checkin.recorded_at, checkin.notes, checkin.recorded_by = now, (notes or "").strip(), by
+    checkin.worst_nerve_score = worst_nerve_score(
+        (symptoms[code], severity) for code, (severity, _) in scores.items())
     checkin.full_clean(validate_constraints=False)
     checkin.save()
     if not created:
@@ -79,3 +89,31 @@ def _save(*, patient, scores, symptoms, notes, by, now) -> Saved:
     SymptomScore.objects.bulk_create(rows)
     findings = events.patient_data_changed([patient.pk], {events.SYMPTOMS}, now=now, by=by)
     return Saved(checkin, created, list(findings))
+
+
+def worst_nerve_score(scores: Iterable[tuple[Symptom, int]]) -> int | None:
+    """The highest severity among neurological symptoms; None when none was scored."""
+    return max((severity for symptom, severity in scores if symptom.neurological), default=None)
+
+
+@transaction.atomic(savepoint=False)
+def worst_nerve_scores_reconcile(*, checkin_ids: Iterable[int] | None = None,
+                                 patient_ids: Iterable[int] | None = None,
+                                 symptom_ids: Iterable[int] | None = None) -> int:
+    """Recompute the stored worst nerve score of the check-ins in scope (those ids, those
+    patients', those with a score of those symptoms; everything when no scope is given) in one
+    UPDATE that rewrites only the rows whose value changed. Returns the rows rewritten."""
+    checkins = CheckIn.objects.all()
+    if checkin_ids is not None:
+        checkins = checkins.filter(pk__in=list(checkin_ids))
+    if patient_ids is not None:
+        checkins = checkins.filter(patient_id__in=list(patient_ids))
+    if symptom_ids is not None:
+        checkins = checkins.filter(pk__in=SymptomScore.objects.filter(
+            symptom_id__in=list(symptom_ids)).values("checkin_id"))
+    live = selectors.live_worst_nerve_score()
+    # -1 stands for "none" on both sides, so NULL compares like a value.
+    return (checkins.alias(stored=Coalesce(F("worst_nerve_score"), Value(-1)),
+                           fresh=Coalesce(live, Value(-1)))
+            .exclude(stored=F("fresh"))
+            .update(worst_nerve_score=live))

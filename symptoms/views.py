@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,8 +26,6 @@ from . import selectors, services
 from .forms import CheckInForm
 
 PAGE_SIZE = 15
-
-
 
 
 def trend_charts(patient: PatientProfile, *, today: dt.date,
@@ -94,7 +91,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
 
 
 def _history(request: HttpRequest, patient: PatientProfile, template: str, extra: dict):
-    page = Paginator(selectors.history(patient), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.history_page(patient, request.GET.get("page"), per_page=PAGE_SIZE)
     return render(request, template, {"patient": patient, "page": page, **extra})
 
 

@@ -1,12 +1,16 @@
 """allauth adapter: B12 Care is a clinical service, so there is no open sign-up.
 
 Patients are invited by their clinician (see services.patient_invite); staff are created by
-admins. Two changes to allauth's defaults, both explained in docs/security.md:
+admins. Changes to allauth's defaults, explained in docs/security.md:
 
 - failed sign-ins are counted per (address, account), so nobody can lock an account owner out
   by guessing from elsewhere (allauth's per-account key alone would let them);
 - a password or MFA code entered at sign-in counts as re-authentication for the next
-  ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` seconds, as a re-entered one does.
+  ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` seconds, as a re-entered one does;
+- signing out answers with ``Clear-Site-Data: "cache", "cookies", "storage"``
+  (core.middleware): the browser then forgets every cookie of the site, including the one that
+  would carry allauth's "You have signed out." message. So that message is not stored; the
+  redirect to the sign-in page says it in its address (``?signed_out=1``) instead.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 
 AUTHENTICATED_AT_KEY = "b12.authenticated_at"
+SIGNED_OUT_PARAM = "signed_out"
 
 
 def note_authentication_step(request, user) -> None:
@@ -49,3 +54,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         request = context.request
         return request is None or not authenticated_recently(request, now=time.time())
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
+        if message_template == "account/messages/logged_out.txt":
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
+
+    def get_logout_redirect_url(self, request) -> str:
+        url = super().get_logout_redirect_url(request)
+        if request.user.is_authenticated:  # asked before signing out: someone is signing out
+            url += ("&" if "?" in url else "?") + f"{SIGNED_OUT_PARAM}=1"
+        return url

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from . import mfa
 from .models import CareTeamMembership, PatientProfile, Role, User
@@ -65,6 +66,19 @@ PATIENTS = [
 ]
 
 
+DEBUG_ONLY = (
+    "Demo data creates an admin, clinicians and patients whose password is public "
+    "(settings.DEMO_PASSWORD, printed in README). It refuses to run with DEBUG off: seed demo data "
+    "only on a development machine (`make run` sets DEBUG=true)."
+)
+
+
+def refuse_without_debug() -> None:
+    """Demo accounts with the public password must never reach a production database."""
+    if not settings.DEBUG:
+        raise ImproperlyConfigured(DEBUG_ONLY)
+
+
 def _user(email: str, first: str, last: str, role: str, **extra) -> User:
     user, created = User.objects.get_or_create(
         email=email, defaults={"first_name": first, "last_name": last, "role": role, **extra}
@@ -76,7 +90,8 @@ def _user(email: str, first: str, last: str, role: str, **extra) -> User:
 
 
 def seed_people() -> tuple[User, list[User], list[tuple[PatientProfile, DemoPatient]]]:
-    """Create (or find) the demo admin, clinicians and patients. Idempotent."""
+    """Create (or find) the demo admin, clinicians and patients. Idempotent; DEBUG only."""
+    refuse_without_debug()
     admin = _user(ADMIN_EMAIL, "Ada", "Admin", Role.ADMIN, is_staff=True, is_superuser=True)
     clinicians = {email: _user(email, f, la, Role.CLINICIAN) for email, f, la in CLINICIANS}
     # Staff must use MFA: the demo staff share a documented authenticator secret (README).

@@ -8,7 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
-from .models import Cause, Country, Sex, User
+from .models import BIRTH_DATE_VALIDATORS, Cause, Country, Sex, User
 
 COMMON_TIMEZONES = [
     "Europe/London",
@@ -46,7 +46,8 @@ class InvitePatientForm(forms.Form):
         choices=Country.choices, initial=Country.GB, help_text="For the emergency number shown."
     )
     date_of_birth = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"})
+        required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        validators=BIRTH_DATE_VALIDATORS, help_text="Printed on the patient's reports.",
     )
     sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.UNSPECIFIED)
     cause = forms.ChoiceField(

@@ -8,8 +8,10 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from b12care.core.models import TimeStampedModel
 
@@ -121,6 +123,21 @@ class Sex(models.TextChoices):
     UNSPECIFIED = "unspecified", "Not specified"
 
 
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+
+def latest_birth_date() -> dt.date:
+    """Validators call this when they run: a birth date cannot be later than today (UTC, plus
+    a day for zones ahead of it)."""
+    return timezone.now().date() + dt.timedelta(days=1)
+
+
+BIRTH_DATE_VALIDATORS = [
+    MinValueValidator(EARLIEST_BIRTH_DATE, "Check the year: dates before 1900 are not accepted."),
+    MaxValueValidator(latest_birth_date, "A date of birth cannot be in the future."),
+]
+
+
 def _default_reminder_time() -> dt.time:
     return dt.time(8, 0)
 
@@ -144,7 +161,10 @@ class PatientProfile(TimeStampedModel):
         default=Country.GB,
         help_text="Used to show the right emergency number.",
     )
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(
+        null=True, blank=True, validators=BIRTH_DATE_VALIDATORS,
+        help_text="Shown on the patient's reports so a doctor can match them to their records.",
+    )
     sex = models.CharField(
         max_length=16,
         choices=Sex.choices,

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils import timezone
 
+from . import delivery
 from .models import Alert, AlertRule, InAppMessage, Notification, ReminderPlan, ReminderStep
 
 
@@ -52,12 +54,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-drive: make selected unsent rows due now")
     def redrive(self, request, queryset):
-        from django.utils import timezone
-
-        from .delivery import redrive
-
-        n = redrive(ids=queryset.values_list("pk", flat=True), include_failed=True,
-                    now=timezone.now())
+        n = delivery.notifications_redrive(ids=queryset.values_list("pk", flat=True),
+                                           include_failed=True, now=timezone.now())
         self.message_user(request, f"{n} notification(s) will be delivered again.")
 
 

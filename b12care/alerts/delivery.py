@@ -40,7 +40,7 @@ def _unsent() -> Q:
 
 
 # --- Claim, send, record --------------------------------------------------------------------------
-def claim(notification_id: int, *, now: dt.datetime) -> bool:
+def notification_claim(*, notification_id: int, now: dt.datetime) -> bool:
     """Take the lease on one row. True only for the one caller whose UPDATE matched."""
     expired = now - LEASE
     updated = (
@@ -51,10 +51,10 @@ def claim(notification_id: int, *, now: dt.datetime) -> bool:
     return updated == 1
 
 
-def deliver(notification_id: int, *, now: dt.datetime,
+def notification_deliver(*, notification_id: int, now: dt.datetime,
             send: Callable[[Notification], None] = channels.send) -> str:
     """Claim, send and record one row. Returns "sent", "retry", "failed" or "skipped"."""
-    if not claim(notification_id, now=now):
+    if not notification_claim(notification_id=notification_id, now=now):
         return "skipped"  # sent already, failed for good, not due yet, or another worker has it
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     try:
@@ -74,21 +74,24 @@ def _record_failure(notification: Notification, exc: Exception, *, now: dt.datet
     rows = Notification.objects.filter(pk=notification.pk, claimed_at=now, sent_at__isnull=True)
     if permanent or notification.attempts >= MAX_ATTEMPTS:
         rows.update(failed_at=now, claimed_at=None, last_error=error)
+        # The log names only the error's type: a provider's message may quote the address or
+        # number. The whole error is kept on the row (last_error) for the admin.
         log.error("Notification %s failed for good after %s attempt(s): %s",
-                  notification.pk, notification.attempts, error)
+                  notification.pk, notification.attempts, type(exc).__name__)
         return "failed"
     # Retried by the relay once next_attempt_at passes: no countdown task is ever scheduled.
     rows.update(claimed_at=None, enqueued_at=None, last_error=error,
                 next_attempt_at=now + backoff(notification.attempts))
     log.warning("Notification %s attempt %s failed, will retry: %s",
-                notification.pk, notification.attempts, error)
+                notification.pk, notification.attempts, type(exc).__name__)
     return "retry"
 
 
-def deliver_many(ids: Iterable[int], *, now_func: Callable[[], dt.datetime]) -> dict[str, int]:
+def notifications_deliver(*, ids: Iterable[int],
+                          now_func: Callable[[], dt.datetime]) -> dict[str, int]:
     outcome: dict[str, int] = {}
     for notification_id in ids:
-        result = deliver(notification_id, now=now_func())
+        result = notification_deliver(notification_id=notification_id, now=now_func())
         outcome[result] = outcome.get(result, 0) + 1
     return outcome
 
@@ -109,15 +112,15 @@ def _take_batch(query: Q, *, now: dt.datetime, batch_size: int) -> list[int]:
     return ids
 
 
-def relay(*, now: dt.datetime, enqueue: Callable[[list[int]], None],
-          batch_size: int = BATCH_SIZE, max_batches: int = 50) -> int:
+def outbox_relay(*, now: dt.datetime, enqueue: Callable[[list[int]], None],
+                 batch_size: int = BATCH_SIZE, max_batches: int = 50) -> int:
     """Enqueue due rows never handed to a worker, one task per batch of ids."""
     return _drain(Q(enqueued_at__isnull=True), now=now, enqueue=enqueue,
                   batch_size=batch_size, max_batches=max_batches)
 
 
-def reconcile(*, now: dt.datetime, enqueue: Callable[[list[int]], None],
-              batch_size: int = BATCH_SIZE, max_batches: int = 50) -> int:
+def outbox_reconcile(*, now: dt.datetime, enqueue: Callable[[list[int]], None],
+                     batch_size: int = BATCH_SIZE, max_batches: int = 50) -> int:
     """Re-enqueue rows handed to a worker that never finished: enqueued and not claimed for a
     lease, or claimed and the lease expired (worker crash, lost message, Redis restart)."""
     stale = now - LEASE
@@ -146,8 +149,9 @@ def _drain(query: Q, *, now, enqueue, batch_size, max_batches) -> int:
     return total
 
 
-def enqueue_ids(ids: list[int], *, now: dt.datetime, enqueue: Callable[[list[int]], None],
-                batch_size: int | None = None) -> int:
+def notifications_enqueue(*, ids: list[int], now: dt.datetime,
+                          enqueue: Callable[[list[int]], None],
+                          batch_size: int | None = None) -> int:
     """Hand rows already stamped ``enqueued_at=now`` (in the transaction that wrote them) to
     workers, one task per batch of ids. If the broker refuses, the stamp of every row not
     handed over is cleared so the relay sends them; if the process dies first, the
@@ -168,8 +172,8 @@ def enqueue_ids(ids: list[int], *, now: dt.datetime, enqueue: Callable[[list[int
     return done
 
 
-def redrive(*, ids: Iterable[int] | None = None, include_failed: bool = False,
-            now: dt.datetime) -> int:
+def notifications_redrive(*, ids: Iterable[int] | None = None, include_failed: bool = False,
+                          now: dt.datetime) -> int:
     """Ops: make stuck (or permanently failed, if asked) rows due again right now."""
     qs = Notification.objects.filter(sent_at__isnull=True)
     if not include_failed:

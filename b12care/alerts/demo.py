@@ -7,9 +7,9 @@ keys make every re-run update the same alerts, so seeding or sweeping again adds
 
 from __future__ import annotations
 
-from .services import evaluate_patient
+from .lifecycle import patient_rules_evaluate
 
 
 def seed(*, patients, clinicians, now) -> None:
     for profile, _spec in patients:
-        evaluate_patient(profile, now=now)
+        patient_rules_evaluate(patient=profile, now=now)

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django import forms
 
+from b12care.accounts.forms import timezone_choices
 from b12care.accounts.models import PatientProfile
+
+from .reminder_plans import in_quiet_hours
 
 
 class PreferencesForm(forms.ModelForm):
@@ -39,8 +42,6 @@ class PreferencesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from b12care.accounts.forms import timezone_choices
-
         self.fields["timezone"] = forms.ChoiceField(
             choices=timezone_choices, label=self._meta.labels["timezone"],
             help_text=self._meta.help_texts["timezone"],
@@ -57,12 +58,10 @@ class PreferencesForm(forms.ModelForm):
         if data.get("remind_by_sms") and not (data.get("phone") or "").strip():
             self.add_error("phone", "Add a mobile number to get text messages.")
         reminder = data.get("reminder_time")
-        if reminder is not None and start is not None and end is not None:
-            from .reminders import in_quiet_hours
-
-            if in_quiet_hours(reminder, start, end):
-                self.add_error("reminder_time", "This time is inside your quiet hours: reminders "
-                               "would wait until they end. Choose another time.")
+        if (reminder is not None and start is not None and end is not None
+                and in_quiet_hours(reminder, start, end)):
+            self.add_error("reminder_time", "This time is inside your quiet hours: reminders "
+                           "would wait until they end. Choose another time.")
         return data
 
 

@@ -1,15 +1,14 @@
 """How alerts hears that a patient's data changed (``b12care.core.events``): the red-flag rules
-run in the writer's transaction, their alerts and notification rows are written there too
-(outbox), and the findings go back to the writer, which shows the patient what to do now when
-one needs it (``alerts:guidance``)."""
+run in the writer's transaction and their findings go back to the writer, which shows the
+patient what to do now when one needs it (``alerts:guidance``)."""
 
 from __future__ import annotations
 
 from b12care.accounts.models import PatientProfile
 from b12care.core import events
 
+from .lifecycle import patient_rules_evaluate
 from .rules import Finding
-from .services import evaluate_patient
 
 RULE_KINDS = frozenset({events.INJECTIONS, events.SYMPTOMS, events.LABS})
 
@@ -17,9 +16,7 @@ RULE_KINDS = frozenset({events.INJECTIONS, events.SYMPTOMS, events.LABS})
 def on_patient_data_changed(changes: list[events.Change]) -> list[Finding]:
     """Subscriber (``AlertsConfig.ready``): run every enabled rule for each changed patient."""
     now = max(change.now for change in changes)
-    findings: list[Finding] = []
     patients = PatientProfile.objects.filter(pk__in=events.patient_ids(changes)).select_related(
         "user").order_by("pk")
-    for patient in patients:
-        findings.extend(evaluate_patient(patient, now=now))
-    return findings
+    return [finding for patient in patients
+            for finding in patient_rules_evaluate(patient=patient, now=now)]

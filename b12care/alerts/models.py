@@ -7,12 +7,16 @@ broker outage can delay a message but never lose one (see docs/alerts.md).
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from b12care.accounts.models import PatientProfile
+
+from .rules import REGISTRY
 
 
 class Severity(models.TextChoices):
@@ -44,34 +48,32 @@ class AlertRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from .rules import REGISTRY
-
         spec = REGISTRY.get(self.code)
         if spec is None:
             raise ValidationError({"code": "No rule with this code exists in the code base."})
         if not isinstance(self.thresholds, dict):
             raise ValidationError({"thresholds": "Enter an object like {\"delta\": 3}."})
-        errors = []
-        for key, value in self.thresholds.items():
-            if key not in spec.defaults:
-                errors.append(f"Unknown setting '{key}'. Known: {', '.join(spec.defaults)}.")
-                continue
-            default = spec.defaults[key]
-            if isinstance(default, list):
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    errors.append(f"'{key}' must be a list of codes.")
-            else:
-                try:
-                    from decimal import Decimal
-
-                    Decimal(str(value))
-                except Exception:
-                    errors.append(f"'{key}' must be a number.")
-                else:
-                    if isinstance(value, bool) or str(value).startswith("-"):
-                        errors.append(f"'{key}' must be a positive number.")
+        errors = [error for key, value in self.thresholds.items()
+                  if (error := _threshold_error(key, value, spec.defaults))]
         if errors:
             raise ValidationError({"thresholds": errors})
+
+
+def _threshold_error(key: str, value, defaults: dict) -> str:
+    """Why an admin's threshold value is refused ("" if it is fine)."""
+    if key not in defaults:
+        return f"Unknown setting '{key}'. Known: {', '.join(defaults)}."
+    if isinstance(defaults[key], list):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"'{key}' must be a list of codes."
+        return ""
+    try:
+        Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return f"'{key}' must be a number."
+    if isinstance(value, bool) or str(value).startswith("-"):
+        return f"'{key}' must be a positive number."
+    return ""
 
 
 class AlertStatus(models.TextChoices):
@@ -123,7 +125,7 @@ class Alert(models.Model):
         ordering = ["-last_seen_at", "-pk"]
         constraints = [
             # At most one active (open or acknowledged) alert per finding: the upsert in
-            # services.record_findings relies on it, and so does concurrency safety.
+            # lifecycle.findings_record relies on it, and so does concurrency safety.
             models.UniqueConstraint(
                 fields=["patient", "dedup_key"],
                 condition=Q(status__in=["open", "acknowledged"]),
@@ -148,6 +150,36 @@ class Alert(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class AlertSummary(models.Model):
+    """Read model: one patient's open alerts in brief, for the pages (``summary.py``).
+
+    Written in the transaction of every alert write (``lifecycle.py``) and rewritten only
+    when a fact changed. A row exists once the patient has had an alert. "Open" means status
+    open (acknowledged alerts are counted apart). No fact depends on the clock."""
+
+    patient = models.OneToOneField(PatientProfile, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="alert_summary")
+    urgent_open = models.PositiveIntegerField(default=0)
+    review_open = models.PositiveIntegerField(default=0)
+    info_open = models.PositiveIntegerField(default=0)
+    acknowledged = models.PositiveIntegerField(
+        default=0, help_text="Acknowledged alerts, not yet resolved.")
+    last_seen_at = models.DateTimeField(
+        null=True, blank=True, help_text="Newest finding among the open alerts.")
+    top_alert = models.ForeignKey(
+        Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The most severe open alert, newest first.")
+
+    def __str__(self) -> str:
+        return (f"{self.patient_id}: {self.urgent_open} urgent, {self.review_open} review, "
+                f"{self.info_open} info open")
+
+    @property
+    def active(self) -> int:
+        """Open and acknowledged alerts."""
+        return self.urgent_open + self.review_open + self.info_open + self.acknowledged
 
 
 class ReminderSubject(models.TextChoices):
@@ -214,11 +246,9 @@ class ReminderStep(models.Model):
 
 
 class ReminderPlan(models.Model):
-    """A dose reminder step planned ahead, not due yet (issue 6: the time-critical sweep must
-    not recompute every dose's schedule). When ``fire_at`` passes, the sweep turns the row
-    into a pending ``ReminderStep`` (the record) and deletes it; if the dose was logged,
-    skipped, removed or its patient deactivated by then, it is dropped instead (nothing was
-    due). Rows are re-planned when the patient's settings or the reminder policy change."""
+    """A dose reminder step planned ahead, not due yet. When ``fire_at`` passes, the sweep
+    turns it into a pending ``ReminderStep`` (the record) and deletes it, or drops it if the
+    dose was logged, skipped or removed, or the patient deactivated, meanwhile."""
 
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="+")
     subject = models.CharField(max_length=8, choices=ReminderSubject.choices)

@@ -8,11 +8,16 @@ from b12care.accounts.models import PatientProfile, User
 
 from . import selectors
 from .forms import AlertNoteForm
+from .lifecycle import may_handle_alerts
 
 
 def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
     """What the patient needs to act on from their red flags; nothing when there is nothing to
-    act on (the nav's Messages link, with its unread badge, is always there)."""
+    act on (the nav's Messages link, with its unread badge, is always there). The summary
+    answers first: most patients have no active alert and pay one primary-key lookup."""
+    summary = selectors.alert_summary(patient)
+    if summary is None or not summary.active:
+        return None
     active = list(selectors.active_alerts(patient))
     alerts = [a for a in active if a.patient_message]
     if not alerts:
@@ -29,11 +34,14 @@ def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
 
 
 def review_section(patient: PatientProfile, *, now: dt.datetime, viewer: User) -> dict | None:
-    """Open and acknowledged alerts with acknowledge/resolve (the caller checked access)."""
+    """Open and acknowledged alerts, with acknowledge/resolve for a viewer who may handle
+    them (the caller checked access)."""
+    # One query for both lists: asking the summary first would add one whenever there are
+    # alerts and save nothing when there are none (an empty index probe).
     active, resolved = selectors.active_and_recent_resolved(patient)
     return {
         "title": "Alerts",
         "template": "alerts/_review_section.html",
         "context": {"patient": patient, "alerts": active, "resolved": resolved,
-                    "form": AlertNoteForm()},
+                    "form": AlertNoteForm(), "can_handle": may_handle_alerts(viewer)},
     }

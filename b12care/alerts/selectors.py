@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from b12care.accounts.models import PatientProfile, User
 
-from .models import ACTIVE_STATUSES, Alert, InAppMessage, Severity
+from .models import ACTIVE_STATUSES, Alert, AlertSummary, InAppMessage, Severity
 
 GUIDANCE_WINDOW = dt.timedelta(hours=1)
 
 
 def active_alerts(patient: PatientProfile) -> QuerySet[Alert]:
     """Open and acknowledged alerts, urgent first, newest first."""
-    from django.db.models import Case, IntegerField, Value, When
-
     rank = Case(When(severity=Severity.URGENT, then=Value(0)),
                 When(severity=Severity.REVIEW, then=Value(1)), default=Value(2),
                 output_field=IntegerField())
     return (Alert.objects.filter(patient=patient, status__in=ACTIVE_STATUSES)
             .select_related("rule", "acknowledged_by").annotate(rank=rank)
             .order_by("rank", "-last_seen_at", "-pk"))
+
+
+def alert_summary(patient: PatientProfile) -> AlertSummary | None:
+    """The patient's open-alert summary; None if they never had an alert."""
+    return AlertSummary.objects.filter(patient=patient).first()
+
+
+def open_alert_counts(patient_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
+    """Patient id -> open (urgent, review, info) alert counts, for patients with any."""
+    return {pk: (urgent, review, info) for pk, urgent, review, info in
+            AlertSummary.objects.filter(patient_id__in=list(patient_ids))
+            .values_list("patient_id", "urgent_open", "review_open", "info_open")}
 
 
 def active_and_recent_resolved(patient: PatientProfile, *, limit: int = 5

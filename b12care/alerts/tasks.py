@@ -1,8 +1,8 @@
 """Celery tasks: thin. They take ids (never health data) and call plain functions.
 
 Beat runs ``relay``, ``reconcile``, ``sweep_reminders`` and ``sweep_rules`` periodically (see
-b12care/celery.py); ``relay`` is also kicked after each commit that writes outbox rows.
-Nothing is ever scheduled with an ETA/countdown (docs/alerts.md).
+b12care/celery.py); ``relay`` is also kicked after each commit that writes outbox rows
+(``relay.relay_kick``). Nothing is ever scheduled with an ETA/countdown (docs/alerts.md).
 """
 
 from __future__ import annotations
@@ -10,41 +10,38 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from . import delivery, reminders, sweeps
+from . import delivery, relay
+from .reminder_sweep import reminders_sweep
+from .sweeps import rules_sweep
 
 
-def _enqueue(ids: list[int]) -> None:
-    # retry=False: if the broker is down, fail fast; the rows stay in the outbox.
-    deliver_batch.apply_async(args=[ids], retry=False)
-
-
-@shared_task(name="b12care.alerts.tasks.deliver_batch")
+@shared_task(name=relay.DELIVER_BATCH_TASK)
 def deliver_batch(ids: list[int]) -> dict:
     """Deliver a batch of outbox rows (each claimed with a lease; already-sent ones skip)."""
-    return delivery.deliver_many([int(i) for i in ids], now_func=timezone.now)
+    return delivery.notifications_deliver(ids=[int(i) for i in ids], now_func=timezone.now)
 
 
-@shared_task(name="b12care.alerts.tasks.relay")
-def relay() -> int:
+@shared_task(name=relay.RELAY_TASK)
+def relay_outbox() -> int:
     """Hand due, never-enqueued outbox rows to workers, one task per batch."""
-    return delivery.relay(now=timezone.now(), enqueue=_enqueue)
+    return delivery.outbox_relay(now=timezone.now(), enqueue=relay.deliver_batch_enqueue)
 
 
-@shared_task(name="b12care.alerts.tasks.reconcile")
+@shared_task(name=relay.RECONCILE_TASK)
 def reconcile() -> int:
     """Re-enqueue rows whose worker never finished (lease expired or message lost)."""
-    return delivery.reconcile(now=timezone.now(), enqueue=_enqueue)
+    return delivery.outbox_reconcile(now=timezone.now(), enqueue=relay.deliver_batch_enqueue)
 
 
-@shared_task(name="b12care.alerts.tasks.sweep_reminders")
+@shared_task(name=relay.SWEEP_REMINDERS_TASK)
 def sweep_reminders() -> dict:
     """Plan new reminder steps, then claim due ones in batches: outbox rows per batch, and
     one ``deliver_batch`` task per batch of ids after each commit."""
-    return reminders.sweep(now=timezone.now(), enqueue=_enqueue)
+    return reminders_sweep(now=timezone.now(), enqueue=relay.deliver_batch_enqueue)
 
 
-@shared_task(name="b12care.alerts.tasks.sweep_rules")
+@shared_task(name=relay.SWEEP_RULES_TASK)
 def sweep_rules() -> int:
     """Re-run the time-based rules (missed doses, no reticulocyte rise ...) for patients on
     treatment."""
-    return sweeps.evaluate_patients(now=timezone.now())
+    return rules_sweep(now=timezone.now())

@@ -24,11 +24,13 @@ from b12care.accounts.access import (
 from b12care.accounts.reauth import phone_change_requested, reauthentication_required
 from b12care.accounts.services import patient_settings_update
 
-from . import selectors, services
+from . import selectors
 from .forms import AlertNoteForm, PreferencesForm, SnoozeForm
 from .guidance import action_for
+from .inbox import inbox_mark_read
+from .lifecycle import alert_acknowledge, alert_resolve, may_handle_alerts
 from .models import Alert, InAppMessage
-from .reminders import reminder_snooze
+from .reminder_plans import reminder_snooze
 
 PAGE_SIZE = 20
 
@@ -73,7 +75,7 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
             ids = [int(request.POST["message"])]
         except ValueError:
             raise Http404 from None
-    services.inbox_mark_read(user=request.user, message_ids=ids, now=timezone.now())
+    inbox_mark_read(user=request.user, message_ids=ids, now=timezone.now())
     return redirect("alerts:inbox")
 
 
@@ -97,7 +99,7 @@ def snooze(request: HttpRequest, message_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
-        services.inbox_mark_read(user=request.user, message_ids=[message.pk], now=now)
+        inbox_mark_read(user=request.user, message_ids=[message.pk], now=now)
         messages.success(request, f"Snoozed. We will remind you again in "
                                   f"{form.cleaned_data['hours']} hour(s) if it is still due.")
     return redirect("alerts:inbox")
@@ -127,7 +129,8 @@ def patient_alerts(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "alerts/patient_alerts.html", {
         "patient": patient,
         "ctx": {"patient": patient, "alerts": list(selectors.active_alerts(patient)),
-                "resolved": selectors.recent_resolved(patient), "form": AlertNoteForm()},
+                "resolved": selectors.recent_resolved(patient), "form": AlertNoteForm(),
+                "can_handle": may_handle_alerts(request.user)},
     })
 
 
@@ -148,7 +151,7 @@ def alert_acknowledge_view(request: HttpRequest, patient_id: int, alert_id: int)
     form = AlertNoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        services.alert_acknowledge(alert=alert, by=request.user, now=timezone.now(), note=note)
+        alert_acknowledge(alert=alert, by=request.user, now=timezone.now(), note=note)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
@@ -163,7 +166,7 @@ def alert_resolve_view(request: HttpRequest, patient_id: int, alert_id: int) -> 
     form = AlertNoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        services.alert_resolve(alert=alert, by=request.user, now=timezone.now(), note=note)
+        alert_resolve(alert=alert, by=request.user, now=timezone.now(), note=note)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:

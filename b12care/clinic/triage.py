@@ -10,7 +10,6 @@ The clinic app is where the other apps' data meets, so it reads their models dir
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -37,10 +36,12 @@ from django.db.models.functions import RowNumber
 from b12care.accounts.access import visible_patients
 from b12care.accounts.models import PatientProfile, User
 from b12care.alerts.models import Alert, AlertStatus, Severity
+from b12care.alerts.selectors import open_alert_counts
 from injections.models import DoseStatus, Injection, PlannedDose, RegimenStatus
 from injections.selectors import phase_label
-from labs.models import LabResult, PlannedLab, PlanStatus
-from symptoms.models import SymptomScore
+from labs.models import PlannedLab, PlanStatus
+from labs.selectors import LatestLab, latest_key_labs
+from symptoms.selectors import nerve_trends
 
 from .state import refresh_triage_state
 
@@ -172,7 +173,7 @@ class Row:
     review_alerts: int = 0
     other_alerts: int = 0
     trend: list[int | None] = field(default_factory=list)  # worst nerve score per day, oldest first
-    labs: list[LabResult] = field(default_factory=list)
+    labs: list[LatestLab] = field(default_factory=list)
 
     @property
     def adherence_percent(self) -> int | None:
@@ -263,52 +264,21 @@ def _last_doses_and_adherence(rows: dict[int, Row], ids: list[int], now: dt.date
 
 
 def _alerts(rows: dict[int, Row], ids: list[int]) -> None:
-    counts = (Alert.objects.filter(patient_id__in=ids, status=AlertStatus.OPEN)
-              .values("patient_id", "severity").annotate(n=Count("pk")))
-    for item in counts:
-        row = rows[item["patient_id"]]
-        if item["severity"] == Severity.URGENT:
-            row.urgent_alerts += item["n"]
-        elif item["severity"] == Severity.REVIEW:
-            row.review_alerts += item["n"]
-        else:
-            row.other_alerts += item["n"]
+    # Open alerts per severity, from the alerts app's summary read model (one row each).
+    for patient_id, (urgent, review, info) in open_alert_counts(ids).items():
+        row = rows[patient_id]
+        row.urgent_alerts, row.review_alerts, row.other_alerts = urgent, review, info
 
 
 def _trends(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
-    # Check-ins are dated by the patient's own calendar; each patient's window ends on their
-    # own "today" (Sydney's today can be London's tomorrow), so fetch a day either side.
-    earliest = now.date() - dt.timedelta(days=TREND_DAYS)
-    worst = (
-        SymptomScore.objects.filter(checkin__patient_id__in=ids,
-                                    checkin__local_date__gte=earliest,
-                                    symptom__neurological=True)
-        .values("checkin__patient_id", "checkin__local_date")
-        .annotate(worst=Max("severity"))
-        .values_list("checkin__patient_id", "checkin__local_date", "worst")
-    )
-    by_patient: dict[int, dict[dt.date, int]] = defaultdict(dict)
-    for patient_id, day, score in worst:
-        by_patient[patient_id][day] = score
-    for pk, days in by_patient.items():
-        today = now.astimezone(rows[pk].patient.tz).date()
-        start = today - dt.timedelta(days=TREND_DAYS - 1)
-        rows[pk].trend = [days.get(start + dt.timedelta(days=i)) for i in range(TREND_DAYS)]
+    trends = nerve_trends([rows[pk].patient for pk in ids], now=now, days=TREND_DAYS)
+    for pk, trend in trends.items():
+        rows[pk].trend = trend
 
 
 def _labs(rows: dict[int, Row], ids: list[int]) -> None:
-    latest = (
-        LabResult.objects.filter(patient_id__in=ids, analyte__key__in=KEY_LABS)
-        .select_related("analyte")
-        .annotate(rn=Window(RowNumber(), partition_by=[F("patient_id"), F("analyte_id")],
-                            order_by=F("sampled_at").desc()))
-        .filter(rn=1)
-    )
-    order = {key: i for i, key in enumerate(KEY_LABS)}
-    for result in latest:
-        rows[result.patient_id].labs.append(result)
-    for row in rows.values():
-        row.labs.sort(key=lambda r: order[r.analyte.key])
+    for pk, labs in latest_key_labs(ids, KEY_LABS).items():
+        rows[pk].labs = labs
 
 
 @dataclass

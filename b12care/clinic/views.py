@@ -25,7 +25,7 @@ from b12care.accounts.models import Role
 from b12care.accounts.services import PatientDetails, patient_invite
 from b12care.core.forms import add_service_errors
 
-from . import triage
+from . import search, triage
 from .forms import NoteForm
 from .pages import page_sections
 from .services import note_add
@@ -53,24 +53,41 @@ def patient_home(request: HttpRequest) -> HttpResponse:
 
 @clinician_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Triage: urgent alerts first, then review alerts, overdue doses, overdue labs, the rest."""
-    params = {
-        "query": request.GET.get("q", "").strip()[:100],
-        "group": request.GET.get("group", ""),
-        "phase": request.GET.get("phase", ""),
-        "sort": request.GET.get("sort", "triage"),
-    }
+    """Triage: urgent alerts first, then review alerts, overdue doses, overdue labs, the rest.
+
+    The search form is POSTed and answered with a redirect whose address holds only a handle
+    for the term (``search``): names and emails never appear in a URL."""
+    if request.method == "POST":
+        handle = search.remember(request.session, request.POST.get("q", ""))
+        return redirect(_dashboard_url(handle, _filters(request.POST)))
+    handle = request.GET.get("s", "")
+    query = search.recall(request.session, handle)
+    filters = _filters(request.GET)
     now = timezone.now()
     board = triage.dashboard(request.user, now=now, page_number=request.GET.get("page"),
-                             **params)
+                             query=query, **filters)
     rows = _triage_rows(board.patients, now=now)
-    names = {"query": "q", "group": "group", "phase": "phase", "sort": "sort"}
-    querystring = urlencode({names[k]: v for k, v in params.items() if v and v != "triage"})
     return render(request, "clinic/dashboard.html", {
-        "board": board, "page": board.page, "params": params, "querystring": querystring,
+        "board": board, "page": board.page, "params": {"query": query, **filters},
+        "querystring": _querystring(handle if query else "", filters),
         "groups": [(title, [rows[p.pk] for p in patients]) for title, patients in board.groups],
         "group_titles": triage.GROUP_TITLES, "group_keys": triage.GROUP_KEYS,
     })
+
+
+def _filters(data) -> dict[str, str]:
+    return {"group": data.get("group", ""), "phase": data.get("phase", ""),
+            "sort": data.get("sort", "") or "triage"}
+
+
+def _querystring(handle: str, filters: dict[str, str]) -> str:
+    pairs = {"s": handle, **filters}
+    return urlencode({k: v for k, v in pairs.items() if v and v != "triage"})
+
+
+def _dashboard_url(handle: str, filters: dict[str, str]) -> str:
+    querystring = _querystring(handle, filters)
+    return reverse("clinic:dashboard") + (f"?{querystring}" if querystring else "")
 
 
 def _triage_rows(patients, *, now) -> dict[int, object]:

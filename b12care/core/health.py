@@ -66,7 +66,7 @@ def health_report() -> tuple[bool, dict]:
     broker = check_broker()
     seen = worker_last_seen() if db.ok else None
     report = {
-        "status": "ok" if db.ok and broker.ok else "error",
+        "status": "ok" if db.ok and broker.ok else "degraded",
         "database": {"vendor": connection.vendor, **asdict(db)},
         "broker": {"scheme": settings.BROKER_SCHEME, **asdict(broker)},
         # Informational: a worker that has not beaten for minutes is worth a look, but the web

@@ -9,7 +9,7 @@ from b12care.accounts.demo import seed_people
 from injections import demo, selectors
 from injections.models import DoseStatus, Injection, PlannedDose, Regimen
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug_run")]
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 
 

@@ -249,6 +249,32 @@ def test_a_patient_can_edit_an_entry_within_24_hours_but_not_later(patient_clien
     assert injection.pain == 7
 
 
+def test_the_history_offers_a_patient_edit_and_delete_only_within_24_hours(patient_client,
+                                                                          patient):
+    patient_client.post(reverse("injections:log"), log_form())
+    injection = Injection.objects.get()
+    links = (reverse("injections:edit", args=[injection.pk]),
+             reverse("injections:delete", args=[injection.pk]))
+    page = patient_client.get(reverse("injections:overview")).content.decode()
+    assert all(link in page for link in links)
+    with time_machine.travel(NOW + dt.timedelta(hours=25), tick=False):
+        page = patient_client.get(reverse("injections:overview")).content.decode()
+    assert "Tue 24 Nov 2026, 09:30" in page  # still listed
+    assert not any(link in page for link in links)
+    assert "Edit<span" not in page and "Delete<span" not in page
+
+
+def test_the_history_always_offers_the_clinician_edit_and_delete(client, patient, clinician):
+    injection = services.injection_record(patient=patient, recorded_by=patient.user, now=NOW,
+                                          **injection_values()).injection
+    url = reverse("injections:patient_history", args=[patient.pk])
+    with time_machine.travel(NOW + dt.timedelta(days=400), tick=False):
+        client.force_login(clinician)
+        page = client.get(url).content.decode()
+    assert reverse("injections:edit", args=[injection.pk]) in page
+    assert reverse("injections:delete", args=[injection.pk]) in page
+
+
 def test_deleting_asks_for_confirmation_first(patient_client, patient):
     patient_client.post(reverse("injections:log"), log_form())
     injection = Injection.objects.get()

@@ -14,7 +14,7 @@ from symptoms import selectors as diary
 from symptoms.models import CheckIn
 
 NOW = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug_run")]
 
 
 @pytest.fixture

@@ -62,3 +62,16 @@ def test_every_admin_list_page_opens(client, admin_user, patient):
 def test_a_clinician_cannot_open_the_admin(client, clinician):
     client.force_login(clinician)
     assert client.get("/admin/").status_code == 302  # to the admin login, not the site
+
+
+def test_the_profile_admin_shows_and_checks_the_date_of_birth(client, admin_user, patient):
+    client.force_login(admin_user)
+    url = f"/admin/accounts/patientprofile/{patient.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    assert "date_of_birth" in form.fields
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k != "user"}
+    data.update({"user": patient.user.pk, "date_of_birth": "3000-01-01",
+                 "care_team-TOTAL_FORMS": "0", "care_team-INITIAL_FORMS": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.content.decode()

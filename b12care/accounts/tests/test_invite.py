@@ -87,3 +87,29 @@ def test_a_patient_cannot_open_the_invite_page(patient_client):
     assert patient_client.get("/clinic/patients/new/").status_code == 404
     assert patient_client.post("/clinic/patients/new/", FORM).status_code == 404
     assert not User.objects.filter(email="new.patient@example.org").exists()
+
+
+def test_in_a_debug_run_the_invitation_goes_to_a_file_never_to_the_log(
+    clinician_client, settings, tmp_path, caplog, capsys, django_capture_on_commit_callbacks
+):
+    # What `make run` uses when EMAIL_URL is not set (see test_settings for the default).
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    invite(clinician_client, django_capture_on_commit_callbacks)
+    [written] = tmp_path.iterdir()
+    assert "/welcome/" in written.read_text()
+    printed = capsys.readouterr()
+    assert "/welcome/" not in caplog.text + printed.out + printed.err
+
+
+def test_the_date_of_birth_is_saved_and_an_impossible_one_is_refused(
+    clinician_client, django_capture_on_commit_callbacks
+):
+    for bad, message in (("1899-12-31", "before 1900"), ("2999-01-01", "in the future")):
+        response = invite(clinician_client, django_capture_on_commit_callbacks,
+                          date_of_birth=bad)
+        assert message in response.content.decode()
+        assert not User.objects.filter(email="new.patient@example.org").exists()
+    invite(clinician_client, django_capture_on_commit_callbacks, date_of_birth="1961-02-28")
+    profile = PatientProfile.objects.get(user__email="new.patient@example.org")
+    assert str(profile.date_of_birth) == "1961-02-28"

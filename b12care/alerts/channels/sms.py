@@ -1,9 +1,10 @@
 """Text messages through a pluggable backend (``B12_SMS_BACKEND``, a dotted path).
 
-No real provider is wired in. Backends: ``ConsoleBackend`` (default: logs the message) and
-``FileBackend`` (appends JSON lines to ``B12_SMS_FILE_PATH``; tests and demos read it). A real
-provider implements ``send_sms(to, body, idempotency_key)`` and passes the key on so a
-retried send is not delivered twice.
+No real provider is wired in. Backends: ``ConsoleBackend`` (default with DEBUG off: sends
+nothing and logs only that a text was due, never the number or the words, which are health
+data) and ``FileBackend`` (default with DEBUG on: appends JSON lines to ``B12_SMS_FILE_PATH``;
+tests and demos read it). A real provider implements ``send_sms(to, body, idempotency_key)``
+and passes the key on so a retried send is not delivered twice.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class BaseBackend:
 
 class ConsoleBackend(BaseBackend):
     def send_sms(self, *, to: str, body: str, idempotency_key: str) -> None:
-        log.info("SMS to %s (%s): %s", to, idempotency_key, body)
+        log.info("SMS %s went to the console backend: no provider is configured (SMS_BACKEND), "
+                 "so nothing was delivered", idempotency_key)
 
 
 class FileBackend(BaseBackend):

@@ -7,6 +7,9 @@ import itertools
 
 import pytest
 
+from b12care.alerts import relay
+from injections.models import Phase, PlannedDose, Regimen
+
 UTC = dt.UTC
 # Tuesday 24 Nov 2026, 10:00 UTC (10:00 in London, winter time).
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -30,17 +33,13 @@ def _no_broker_kicks(monkeypatch, request):
     Tests marked ``redis`` keep the real one."""
     if "redis" in request.keywords:
         return
-    from b12care.alerts import services
-
     calls = []
-    monkeypatch.setattr(services, "kick_relay", lambda: calls.append(1))
+    monkeypatch.setattr(relay, "relay_kick", lambda: calls.append(1))
     return calls
 
 
 def make_dose(patient, due_at, *, kind="induction", status="open"):
     """A PlannedDose for ``patient`` in a phase of ``kind`` of their (one) active regimen."""
-    from injections.models import Phase, PlannedDose, Regimen
-
     regimen, _ = Regimen.objects.get_or_create(
         patient=patient, status="active",
         defaults={"name": "Test regimen", "start_date": (due_at - dt.timedelta(days=1)).date()},

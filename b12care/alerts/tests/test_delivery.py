@@ -1,12 +1,16 @@
 """Outbox delivery: claim with a lease, send once, retry with backoff, relay and reconcile."""
 
 import datetime as dt
+import json
+import threading
 
 import pytest
+import time_machine
 from django.core import mail
+from django.db import connection
 
-from b12care.alerts import delivery, services
-from b12care.alerts.channels import DeliveryError
+from b12care.alerts import delivery, lifecycle, outbox, tasks
+from b12care.alerts.channels import DeliveryError, in_app
 from b12care.alerts.models import InAppMessage, Notification
 from b12care.alerts.rules import Finding
 
@@ -15,16 +19,24 @@ from .conftest import NOW
 pytestmark = pytest.mark.django_db
 
 
+def deliver(notification_id: int, **kwargs) -> str:
+    return delivery.notification_deliver(notification_id=notification_id, **kwargs)
+
+
+def claim(notification_id: int, **kwargs) -> bool:
+    return delivery.notification_claim(notification_id=notification_id, **kwargs)
+
+
 @pytest.fixture
 def rows(patient):
     finding = Finding("neuro_worsening", "urgent", "neuro_worsening:balance",
                       "Contact your clinician today.", "Balance rose from 2 to 6/10")
-    services.record_findings(patient, [finding], now=NOW)
+    lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     return {r.channel: r for r in Notification.objects.all()}
 
 
 def test_an_email_is_sent_once_and_recorded(rows, clinician):
-    assert delivery.deliver(rows["email"].pk, now=NOW) == "sent"
+    assert deliver(rows["email"].pk, now=NOW) == "sent"
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert sent.to == [clinician.email]
@@ -37,34 +49,32 @@ def test_an_email_is_sent_once_and_recorded(rows, clinician):
 
 def test_a_row_claimed_twice_is_sent_once(rows):
     email = rows["email"].pk
-    assert delivery.claim(email, now=NOW) is True
+    assert claim(email, now=NOW) is True
     # a second worker (duplicate message) tries while the first holds the lease
-    assert delivery.deliver(email, now=NOW + dt.timedelta(seconds=5)) == "skipped"
+    assert deliver(email, now=NOW + dt.timedelta(seconds=5)) == "skipped"
     assert mail.outbox == []
 
 
 def test_a_delivered_row_is_never_sent_again(rows):
     email = rows["email"].pk
-    delivery.deliver(email, now=NOW)
-    assert delivery.deliver(email, now=NOW + dt.timedelta(hours=1)) == "skipped"
+    deliver(email, now=NOW)
+    assert deliver(email, now=NOW + dt.timedelta(hours=1)) == "skipped"
     assert len(mail.outbox) == 1
 
 
 def test_an_expired_lease_lets_another_worker_send_it(rows):
     email = rows["email"].pk
-    delivery.claim(email, now=NOW)  # this worker dies before sending
+    claim(email, now=NOW)  # this worker dies before sending
     later = NOW + delivery.LEASE + dt.timedelta(seconds=1)
-    assert delivery.deliver(email, now=later) == "sent"
+    assert deliver(email, now=later) == "sent"
     assert len(mail.outbox) == 1
 
 
 def test_in_app_delivery_adds_one_unread_message_to_the_notification_centre(rows, clinician):
-    delivery.deliver(rows["in_app"].pk, now=NOW)
+    deliver(rows["in_app"].pk, now=NOW)
     message = InAppMessage.objects.get()
     assert message.user == clinician and message.read_at is None
     # re-delivery after a crash does not add a second row
-    from b12care.alerts.channels import in_app
-
     in_app.send(rows["in_app"])
     assert InAppMessage.objects.count() == 1
 
@@ -75,16 +85,16 @@ def test_a_transient_failure_is_retried_later_with_growing_backoff(rows):
     def flaky(_):
         raise ConnectionError("SMTP server not answering")
 
-    assert delivery.deliver(email, now=NOW, send=flaky) == "retry"
+    assert deliver(email, now=NOW, send=flaky) == "retry"
     row = Notification.objects.get(pk=email)
     assert row.next_attempt_at == NOW + dt.timedelta(minutes=1)
     assert row.claimed_at is None and "SMTP" in row.last_error
-    assert delivery.deliver(email, now=NOW + dt.timedelta(seconds=30)) == "skipped"  # not yet
+    assert deliver(email, now=NOW + dt.timedelta(seconds=30)) == "skipped"  # not yet
     second = NOW + dt.timedelta(minutes=1)
-    assert delivery.deliver(email, now=second, send=flaky) == "retry"
+    assert deliver(email, now=second, send=flaky) == "retry"
     row.refresh_from_db()
     assert row.next_attempt_at == second + dt.timedelta(minutes=2)
-    assert delivery.deliver(email, now=row.next_attempt_at) == "sent"
+    assert deliver(email, now=row.next_attempt_at) == "sent"
 
 
 def test_backoff_doubles_and_is_capped_at_an_hour():
@@ -98,10 +108,10 @@ def test_a_permanent_failure_is_recorded_and_not_retried(rows):
     def no_address(_):
         raise DeliveryError("recipient has no email address", permanent=True)
 
-    assert delivery.deliver(email, now=NOW, send=no_address) == "failed"
+    assert deliver(email, now=NOW, send=no_address) == "failed"
     row = Notification.objects.get(pk=email)
     assert row.failed_at == NOW and "no email" in row.last_error
-    assert delivery.deliver(email, now=NOW + dt.timedelta(days=1)) == "skipped"
+    assert deliver(email, now=NOW + dt.timedelta(days=1)) == "skipped"
 
 
 def test_after_the_last_attempt_the_row_fails_for_good(rows):
@@ -111,57 +121,53 @@ def test_after_the_last_attempt_the_row_fails_for_good(rows):
     def down(_):
         raise ConnectionError("down")
 
-    assert delivery.deliver(email, now=NOW, send=down) == "failed"
+    assert deliver(email, now=NOW, send=down) == "failed"
 
 
 def test_the_relay_enqueues_due_rows_in_batches_of_ids_once(rows):
     batches = []
-    assert delivery.relay(now=NOW, enqueue=batches.append, batch_size=1) == 2
+    assert delivery.outbox_relay(now=NOW, enqueue=batches.append, batch_size=1) == 2
     assert sorted(i for b in batches for i in b) == sorted(r.pk for r in rows.values())
     assert all(len(b) == 1 for b in batches)
-    assert delivery.relay(now=NOW, enqueue=batches.append) == 0  # already handed over
+    assert delivery.outbox_relay(now=NOW, enqueue=batches.append) == 0  # already handed over
 
 
 def test_when_the_broker_is_down_the_relay_leaves_rows_for_the_next_run(rows):
     def broker_down(ids):
         raise ConnectionRefusedError("redis down")
 
-    assert delivery.relay(now=NOW, enqueue=broker_down) == 0
+    assert delivery.outbox_relay(now=NOW, enqueue=broker_down) == 0
     assert Notification.objects.filter(enqueued_at__isnull=True).count() == 2
     batches = []
-    assert delivery.relay(now=NOW + dt.timedelta(minutes=1), enqueue=batches.append) == 2
+    assert delivery.outbox_relay(now=NOW + dt.timedelta(minutes=1), enqueue=batches.append) == 2
 
 
 def test_the_reconciler_re_enqueues_rows_whose_task_was_lost(rows):
-    delivery.relay(now=NOW, enqueue=lambda ids: None)  # the message vanished (Redis restart)
+    delivery.outbox_relay(now=NOW, enqueue=lambda ids: None)  # the message vanished (Redis restart)
     batches = []
-    assert delivery.reconcile(now=NOW + dt.timedelta(minutes=1), enqueue=batches.append) == 0
+    assert delivery.outbox_reconcile(now=NOW + dt.timedelta(minutes=1), enqueue=batches.append) == 0
     later = NOW + delivery.LEASE + dt.timedelta(minutes=1)
-    assert delivery.reconcile(now=later, enqueue=batches.append) == 2
+    assert delivery.outbox_reconcile(now=later, enqueue=batches.append) == 2
     for notification_id in batches[0]:
-        assert delivery.deliver(notification_id, now=later) == "sent"
+        assert deliver(notification_id, now=later) == "sent"
 
 
 def test_the_reconciler_leaves_rows_a_live_worker_holds(rows):
-    delivery.relay(now=NOW, enqueue=lambda ids: None)
+    delivery.outbox_relay(now=NOW, enqueue=lambda ids: None)
     later = NOW + delivery.LEASE + dt.timedelta(minutes=1)
-    delivery.claim(rows["email"].pk, now=later - dt.timedelta(minutes=1))
+    claim(rows["email"].pk, now=later - dt.timedelta(minutes=1))
     batches = []
-    delivery.reconcile(now=later, enqueue=batches.append)
+    delivery.outbox_reconcile(now=later, enqueue=batches.append)
     assert [i for b in batches for i in b] == [rows["in_app"].pk]
 
 
 def test_redrive_makes_failed_rows_due_again(rows):
     Notification.objects.filter(pk=rows["email"].pk).update(failed_at=NOW, attempts=8)
-    assert delivery.redrive(include_failed=True, now=NOW) == 2
-    assert delivery.deliver(rows["email"].pk, now=NOW) == "sent"
+    assert delivery.notifications_redrive(include_failed=True, now=NOW) == 2
+    assert deliver(rows["email"].pk, now=NOW) == "sent"
 
 
 def test_the_deliver_batch_task_sends_every_id_it_is_given(rows):
-    import time_machine
-
-    from b12care.alerts import tasks
-
     with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
         outcome = tasks.deliver_batch.run([r.pk for r in rows.values()])
     assert outcome == {"sent": 2}
@@ -170,42 +176,36 @@ def test_the_deliver_batch_task_sends_every_id_it_is_given(rows):
 
 def test_text_messages_go_through_the_file_backend_with_an_idempotency_key(patient, settings,
                                                                           tmp_path):
-    import json
-
     settings.B12_SMS_BACKEND = "b12care.alerts.channels.sms.FileBackend"
     settings.B12_SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
     patient.remind_by_sms, patient.phone = True, "+447700900123"
     patient.save()
     finding = Finding("missed_doses", "review", "missed_doses", "Ask your clinic.", "late")
-    services.record_findings(patient, [finding], now=NOW)
+    lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     sms = Notification.objects.get(channel="sms")
-    assert delivery.deliver(sms.pk, now=NOW) == "sent"
+    assert deliver(sms.pk, now=NOW) == "sent"
     [line] = (tmp_path / "sms.jsonl").read_text().splitlines()
     assert json.loads(line) == {"to": "+447700900123", "body": sms.body,
                                 "key": f"notification-{sms.pk}"}
-    assert sms.body == services.MESSAGE_BODY_PATIENT  # no clinical detail in a text
+    assert sms.body == outbox.MESSAGE_BODY_PATIENT  # no clinical detail in a text
 
 
 def test_a_text_to_someone_without_a_number_fails_permanently(patient):
     patient.remind_by_sms, patient.phone = True, "+447700900123"
     patient.save()
     finding = Finding("missed_doses", "review", "missed_doses", "Ask your clinic.", "late")
-    services.record_findings(patient, [finding], now=NOW)
+    lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     patient.phone = ""
     patient.save()
-    assert delivery.deliver(Notification.objects.get(channel="sms").pk, now=NOW) == "failed"
+    assert deliver(Notification.objects.get(channel="sms").pk, now=NOW) == "failed"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_delivering_the_same_row_at_once_send_it_once(patient, clinician):
-    import threading
-
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL for truly concurrent writers; SQLite serialises them")
     finding = Finding("neuro_worsening", "urgent", "neuro_worsening:balance", "p", "c")
-    services.record_findings(patient, [finding], now=NOW)
+    lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     email = Notification.objects.get(channel="email").pk
     barrier = threading.Barrier(2)
     outcomes, sends = [], []
@@ -216,7 +216,7 @@ def test_two_workers_delivering_the_same_row_at_once_send_it_once(patient, clini
     def run():
         try:
             barrier.wait()
-            outcomes.append(delivery.deliver(email, now=NOW, send=slow_send))
+            outcomes.append(deliver(email, now=NOW, send=slow_send))
         finally:
             connection.close()
 

@@ -6,10 +6,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from b12care.accounts.models import PatientProfile
-from b12care.alerts import reminders, sweeps
+from b12care.alerts import reminder_sweep, sweeps
 from b12care.alerts.models import Alert, Notification
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug_run")]
 
 
 def maria_counts():
@@ -29,8 +29,8 @@ def test_maria_gets_one_urgent_alert_and_one_email_however_often_seed_and_sweeps
     assert [e.recipient.email for e in emails] == ["clinician@b12care.example"]
     call_command("seed_demo", stdout=None)
     now = timezone.now()
-    sweeps.evaluate_patients(now=now)
-    reminders.sweep(now=now)
-    sweeps.evaluate_patients(now=now)
+    sweeps.rules_sweep(now=now)
+    reminder_sweep.reminders_sweep(now=now)
+    sweeps.rules_sweep(now=now)
     urgent, emails = maria_counts()
     assert urgent.count() == 1 and emails.count() == 1

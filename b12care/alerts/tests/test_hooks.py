@@ -7,8 +7,14 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from b12care.alerts import sweeps
 from b12care.alerts.models import Alert, Notification
 from b12care.core import events
+from injections.models import Regimen
+from injections.services import injection_record
+from labs.models import Analyte
+from labs.services import result_record
+from symptoms.services import checkin_save
 
 from .conftest import NOW, make_dose
 
@@ -16,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def record_injection(patient, **reactions):
-    from injections import services
-
-    return services.injection_record(
+    return injection_record(
         patient=patient, recorded_by=patient.user, now=NOW, taken_at=NOW - dt.timedelta(hours=1),
         product="hydroxocobalamin", dose="1", unit="mg", site="left_vastus_lateralis",
         administered_by="nurse", **reactions,
@@ -75,19 +79,15 @@ def test_a_patient_logging_anaphylaxis_signs_is_sent_to_the_guidance_page(patien
 
 
 def test_the_rule_sweep_finds_missed_doses_with_the_passage_of_time_alone(patient, clinician):
-    from b12care.alerts import sweeps
-
     make_dose(patient, NOW - dt.timedelta(hours=30))
-    assert sweeps.evaluate_patients(now=NOW) == 1
+    assert sweeps.rules_sweep(now=NOW) == 1
     assert Alert.objects.get().rule.code == "missed_doses"
-    sweeps.evaluate_patients(now=NOW + dt.timedelta(minutes=15))
+    sweeps.rules_sweep(now=NOW + dt.timedelta(minutes=15))
     assert Alert.objects.count() == 1
 
 
 def test_a_diary_entry_with_rapidly_worsening_numbness_opens_one_urgent_alert(patient,
                                                                            clinician):
-    from symptoms.services import checkin_save
-
     checkin_save(patient=patient, scores={"numbness_feet": (2, "Both sides")}, by=patient.user,
                  now=NOW - dt.timedelta(days=6))
     saved = checkin_save(patient=patient, scores={"numbness_feet": (6, "Both sides")},
@@ -103,10 +103,6 @@ def test_a_diary_entry_with_rapidly_worsening_numbness_opens_one_urgent_alert(pa
 
 
 def test_low_potassium_in_the_first_days_of_treatment_alerts_the_care_team(patient, clinician):
-    from injections.models import Regimen
-    from labs.models import Analyte
-    from labs.services import result_record
-
     Regimen.objects.create(patient=patient, name="Induction", start_date=NOW.date()
                            - dt.timedelta(days=2))
     potassium = Analyte.objects.get(loinc="2823-3")

@@ -6,11 +6,13 @@ import threading
 import zoneinfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from b12care.accounts.tests.factories import CareTeamFactory, PatientFactory
-from b12care.alerts import reminders
-from b12care.alerts.models import Alert, Notification, ReminderStep
+from b12care.alerts import reminder_plans, reminder_sweep
+from b12care.alerts.models import Alert, AlertRule, Notification, ReminderStep
+from labs.models import Analyte, PlannedLab
 
 from .conftest import make_dose
 
@@ -48,7 +50,7 @@ def test_the_first_reminder_is_at_local_eight_on_each_side_of_a_dst_change(zone,
                                                                             expected_utc):
     tz = zoneinfo.ZoneInfo(zone)
     due = dt.datetime.combine(day, dt.time(9, 0), tzinfo=tz).astimezone(UTC)
-    fire = reminders.first_reminder_at(due, tz, dt.time(8, 0))
+    fire = reminder_plans.first_reminder_at(due, tz, dt.time(8, 0))
     assert fire == expected_utc
     assert fire.astimezone(tz).time() == dt.time(8, 0)
 
@@ -56,14 +58,14 @@ def test_the_first_reminder_is_at_local_eight_on_each_side_of_a_dst_change(zone,
 def test_a_reminder_time_in_the_spring_gap_fires_once_at_the_end_of_the_gap():
     tz = zoneinfo.ZoneInfo("America/New_York")
     due = dt.datetime(2026, 3, 8, 9, 0, tzinfo=tz).astimezone(UTC)
-    fire = reminders.first_reminder_at(due, tz, dt.time(2, 30))
+    fire = reminder_plans.first_reminder_at(due, tz, dt.time(2, 30))
     assert fire == utc(2026, 3, 8, 7, 0)  # 03:00 EDT, where the clocks jumped to
 
 
 def test_a_reminder_time_that_happens_twice_fires_at_the_first_occurrence():
     tz = zoneinfo.ZoneInfo("Europe/London")
     due = dt.datetime(2026, 10, 25, 9, 0, tzinfo=tz).astimezone(UTC)
-    fire = reminders.first_reminder_at(due, tz, dt.time(1, 30))
+    fire = reminder_plans.first_reminder_at(due, tz, dt.time(1, 30))
     assert fire == utc(2026, 10, 25, 0, 30)  # 01:30 BST, not 01:30 GMT an hour later
 
 
@@ -75,13 +77,13 @@ def test_a_reminder_time_that_happens_twice_fires_at_the_first_occurrence():
     (dt.time(13, 0), None, None, False),
 ])
 def test_quiet_hours_are_recognised_including_over_midnight(at, start, end, quiet):
-    assert reminders.in_quiet_hours(at, start, end) is quiet
+    assert reminder_plans.in_quiet_hours(at, start, end) is quiet
 
 
 def test_a_reminder_in_quiet_hours_waits_until_they_end():
     tz = zoneinfo.ZoneInfo("Europe/London")
     evening = local("Europe/London", 2026, 11, 24, 23, 0).astimezone(UTC)
-    moved = reminders.respect_quiet_hours(evening, tz, dt.time(22, 0), dt.time(7, 30))
+    moved = reminder_plans.respect_quiet_hours(evening, tz, dt.time(22, 0), dt.time(7, 30))
     assert moved == local("Europe/London", 2026, 11, 25, 7, 30).astimezone(UTC)
 
 
@@ -95,14 +97,14 @@ def steps_of(dose):
 
 def test_nothing_is_sent_before_the_patients_reminder_time(patient):
     make_dose(patient, DUE)
-    reminders.sweep(now=utc(2026, 11, 24, 7, 59))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 7, 59))
     assert not ReminderStep.objects.exists() and not Notification.objects.exists()
 
 
 def test_the_first_reminder_goes_out_once_however_many_sweeps_run(patient):
     dose = make_dose(patient, DUE)
     for minute in (0, 5, 10, 15):
-        reminders.sweep(now=utc(2026, 11, 24, 8, minute))
+        reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 8, minute))
     step = steps_of(dose)[0]
     assert (step.status, step.fire_at) == ("sent", utc(2026, 11, 24, 8, 0))
     rows = Notification.objects.filter(reminder=step)
@@ -112,22 +114,22 @@ def test_the_first_reminder_goes_out_once_however_many_sweeps_run(patient):
 
 def test_reminders_repeat_while_the_dose_is_not_logged_then_stop_when_it_is(patient):
     dose = make_dose(patient, DUE)
-    reminders.sweep(now=utc(2026, 11, 24, 8, 0))
-    reminders.sweep(now=utc(2026, 11, 24, 12, 0))  # first repeat (4 h)
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 8, 0))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 12, 0))  # first repeat (4 h)
     assert steps_of(dose)[1].status == "sent"
     dose.status = "taken"
     dose.save()
-    reminders.sweep(now=utc(2026, 11, 24, 16, 0))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 16, 0))
     assert set(steps_of(dose)) == {0, 1}  # no second repeat: the dose was logged
     assert Notification.objects.count() == 4
 
 
 def test_a_step_due_when_the_dose_gets_logged_is_skipped_with_the_reason(patient):
     dose = make_dose(patient, DUE)
-    reminders.plan_dose_steps(now=utc(2026, 11, 24, 8, 0), policy=reminders.Policy())
+    reminder_plans.dose_steps_plan(now=utc(2026, 11, 24, 8, 0), policy=reminder_plans.Policy())
     dose.status = "taken"
     dose.save()
-    reminders.process_batch(now=utc(2026, 11, 24, 8, 1))
+    reminder_sweep.reminder_batch_process(now=utc(2026, 11, 24, 8, 1))
     step = steps_of(dose)[0]
     assert (step.status, step.reason) == ("skipped", "dose already logged")
     assert not Notification.objects.exists()
@@ -137,9 +139,9 @@ def test_quiet_hours_hold_the_reminder_until_they_end(patient):
     patient.quiet_hours_start, patient.quiet_hours_end = dt.time(21, 0), dt.time(9, 30)
     patient.save()
     dose = make_dose(patient, DUE)
-    reminders.sweep(now=utc(2026, 11, 24, 8, 0))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 8, 0))
     assert not ReminderStep.objects.exists()
-    reminders.sweep(now=utc(2026, 11, 24, 9, 30))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 9, 30))
     assert steps_of(dose)[0].status == "sent"
 
 
@@ -147,13 +149,13 @@ def test_the_patients_own_reminder_time_is_used(patient):
     patient.reminder_time = dt.time(6, 45)
     patient.save()
     dose = make_dose(patient, DUE)
-    reminders.sweep(now=utc(2026, 11, 24, 6, 45))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 6, 45))
     assert steps_of(dose)[0].fire_at == utc(2026, 11, 24, 6, 45)
 
 
 def test_after_an_outage_only_the_latest_due_reminder_is_sent(patient):
     dose = make_dose(patient, DUE)
-    reminders.sweep(now=utc(2026, 11, 24, 17, 0))  # sweeps were down all day
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 17, 0))  # sweeps were down all day
     steps = steps_of(dose)
     assert [(n, steps[n].status) for n in sorted(steps)] == [
         (0, "skipped"), (1, "skipped"), (2, "sent")]
@@ -165,16 +167,16 @@ def test_a_patient_who_chose_no_channel_gets_a_recorded_skip(patient):
     patient.remind_in_app = patient.remind_by_email = False
     patient.save()
     dose = make_dose(patient, DUE)
-    reminders.sweep(now=utc(2026, 11, 24, 8, 0))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 8, 0))
     step = steps_of(dose)[0]
     assert (step.status, step.reason) == ("skipped", "patient chose no reminder channel")
 
 
 def test_a_deleted_planned_dose_is_skipped_with_the_reason(patient):
     dose = make_dose(patient, DUE)
-    reminders.plan_dose_steps(now=utc(2026, 11, 24, 8, 0), policy=reminders.Policy())
+    reminder_plans.dose_steps_plan(now=utc(2026, 11, 24, 8, 0), policy=reminder_plans.Policy())
     dose.delete()
-    reminders.process_batch(now=utc(2026, 11, 24, 8, 0))
+    reminder_sweep.reminder_batch_process(now=utc(2026, 11, 24, 8, 0))
     step = ReminderStep.objects.get()
     assert step.status == "skipped" and "no longer exists" in step.reason
 
@@ -182,59 +184,55 @@ def test_a_deleted_planned_dose_is_skipped_with_the_reason(patient):
 def test_a_snoozed_reminder_comes_back_when_the_snooze_ends(patient):
     dose = make_dose(patient, DUE)
     now = utc(2026, 11, 24, 8, 0)
-    reminders.reminder_snooze(patient=patient, subject="dose", subject_id=dose.pk,
+    reminder_plans.reminder_snooze(patient=patient, subject="dose", subject_id=dose.pk,
                               until=now + dt.timedelta(hours=1), now=now)
-    reminders.sweep(now=now)
+    reminder_sweep.reminders_sweep(now=now)
     assert steps_of(dose)[0].status == "pending"
     assert not Notification.objects.exists()
-    reminders.sweep(now=now + dt.timedelta(hours=1))
+    reminder_sweep.reminders_sweep(now=now + dt.timedelta(hours=1))
     assert steps_of(dose)[0].status == "sent"
 
 
 def test_a_patient_cannot_snooze_someone_elses_dose(patient, outsider_patient):
-    from django.core.exceptions import ValidationError
-
     dose = make_dose(outsider_patient, DUE)
     now = utc(2026, 11, 24, 8, 0)
     with pytest.raises(ValidationError):
-        reminders.reminder_snooze(patient=patient, subject="dose", subject_id=dose.pk,
+        reminder_plans.reminder_snooze(patient=patient, subject="dose", subject_id=dose.pk,
                                   until=now + dt.timedelta(hours=1), now=now)
 
 
 def test_an_induction_dose_not_logged_24_hours_later_escalates_to_the_care_team(patient,
                                                                               clinician):
     dose = make_dose(patient, DUE, kind="induction")
-    reminders.sweep(now=DUE + dt.timedelta(hours=24))
+    reminder_sweep.reminders_sweep(now=DUE + dt.timedelta(hours=24))
     assert not Alert.objects.exists()
-    reminders.sweep(now=DUE + dt.timedelta(hours=24, minutes=1))
+    reminder_sweep.reminders_sweep(now=DUE + dt.timedelta(hours=24, minutes=1))
     assert steps_of(dose)[99].status == "sent"
     alert = Alert.objects.get()
     assert alert.rule.code == "missed_doses"
     assert set(alert.notifications.values_list("recipient_id", flat=True)) == {
         patient.user_id, clinician.pk}
-    reminders.sweep(now=DUE + dt.timedelta(hours=30))
+    reminder_sweep.reminders_sweep(now=DUE + dt.timedelta(hours=30))
     assert Alert.objects.count() == 1
 
 
 def test_a_maintenance_dose_escalates_only_after_14_days(patient):
     dose = make_dose(patient, DUE, kind="maintenance")
-    reminders.sweep(now=DUE + dt.timedelta(days=13))
+    reminder_sweep.reminders_sweep(now=DUE + dt.timedelta(days=13))
     assert 99 not in steps_of(dose)
-    reminders.sweep(now=DUE + dt.timedelta(days=14, minutes=1))
+    reminder_sweep.reminders_sweep(now=DUE + dt.timedelta(days=14, minutes=1))
     assert steps_of(dose)[99].status == "sent"
     assert Alert.objects.get().rule.code == "missed_doses"
 
 
 def test_reminder_repeats_follow_the_admins_settings(patient):
-    from b12care.alerts.models import AlertRule
-
     rule = AlertRule.objects.get(code="missed_doses")
     rule.thresholds = {**rule.thresholds, "reminder_repeat_count": 1,
                        "reminder_repeat_hours": 2}
     rule.save()
     dose = make_dose(patient, DUE)
-    reminders.sweep(now=utc(2026, 11, 24, 10, 0))
-    reminders.sweep(now=utc(2026, 11, 24, 20, 0))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 10, 0))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 20, 0))
     assert sorted(steps_of(dose)) == [0, 1]
     assert steps_of(dose)[1].fire_at == utc(2026, 11, 24, 10, 0)
 
@@ -254,7 +252,7 @@ def test_sweeps_every_15_minutes_across_a_dst_change_remind_at_local_eight_once_
     start = dt.datetime.combine(days[0], dt.time(0, 0), tzinfo=tz).astimezone(UTC)
     instant = start
     while instant < start + dt.timedelta(hours=72):
-        reminders.sweep(now=instant)
+        reminder_sweep.reminders_sweep(now=instant)
         for dose in doses:  # the patient logs each dose at 08:30 local
             if dose.status == "open" and instant >= dose.due_at - dt.timedelta(minutes=30):
                 dose.status = "taken"
@@ -281,7 +279,7 @@ def test_two_sweeps_at_once_send_one_reminder_per_dose():
     def run():
         try:
             barrier.wait()
-            reminders.sweep(now=now, batch_size=3)
+            reminder_sweep.reminders_sweep(now=now, batch_size=3)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -299,33 +297,29 @@ def test_two_sweeps_at_once_send_one_reminder_per_dose():
 
 
 def test_a_planned_blood_test_is_reminded_once_at_the_reminder_time_on_its_due_day(patient):
-    from labs.models import Analyte, PlannedLab
-
     planned = PlannedLab.objects.create(
         patient=patient, analyte=Analyte.objects.get(loinc="718-7"), label="Blood count",
         due_date=dt.date(2026, 11, 24), window_start=dt.date(2026, 11, 20),
         window_end=dt.date(2026, 11, 28),
     )
-    reminders.sweep(now=utc(2026, 11, 24, 7, 59))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 7, 59))
     assert not ReminderStep.objects.exists()
-    reminders.sweep(now=utc(2026, 11, 24, 8, 0))
-    reminders.sweep(now=utc(2026, 11, 24, 9, 0))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 8, 0))
+    reminder_sweep.reminders_sweep(now=utc(2026, 11, 24, 9, 0))
     step = ReminderStep.objects.get(subject="lab", subject_id=planned.pk)
     assert step.status == "sent"
     assert set(Notification.objects.values_list("subject", flat=True)) == {"A blood test is due"}
 
 
 def test_a_blood_test_done_before_its_reminder_is_processed_is_skipped_with_the_reason(patient):
-    from labs.models import Analyte, PlannedLab
-
     planned = PlannedLab.objects.create(
         patient=patient, analyte=Analyte.objects.get(loinc="718-7"), label="Blood count",
         due_date=dt.date(2026, 11, 24), window_start=dt.date(2026, 11, 20),
         window_end=dt.date(2026, 11, 28),
     )
-    reminders.plan_lab_steps(now=utc(2026, 11, 24, 8, 0))
+    reminder_plans.lab_steps_plan(now=utc(2026, 11, 24, 8, 0))
     planned.status = "done"
     planned.save()
-    reminders.process_batch(now=utc(2026, 11, 24, 8, 0))
+    reminder_sweep.reminder_batch_process(now=utc(2026, 11, 24, 8, 0))
     step = ReminderStep.objects.get()
     assert (step.status, step.reason) == ("skipped", "lab test done or no longer planned")

@@ -7,9 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from b12care.alerts import services
+from b12care.alerts import delivery, lifecycle
 from b12care.alerts.models import Alert, InAppMessage, Notification
 from b12care.alerts.rules import Finding
+from injections.models import DoseStatus, PlannedDose, ProtocolTemplate
+from injections.protocols import HYDROXO_NO_NEURO
+from injections.services import regimen_create_from_template
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +37,7 @@ def site():
 # --- Guidance -------------------------------------------------------------------------------------
 def test_guidance_tells_the_patient_to_call_their_countrys_emergency_number(patient_client,
                                                                            patient):
-    services.record_findings(patient, [anaphylaxis()], now=timezone.now())
+    lifecycle.findings_record(patient=patient, findings=[anaphylaxis()], now=timezone.now())
     response = patient_client.get(reverse("alerts:guidance"))
     assert response.status_code == 200
     assert "Call emergency services now: 999" in response.content.decode()
@@ -44,28 +47,29 @@ def test_guidance_tells_the_patient_to_call_their_countrys_emergency_number(pati
 def test_guidance_uses_the_us_number_for_a_us_patient(patient_client, patient):
     patient.country = "US"
     patient.save()
-    services.record_findings(patient, [anaphylaxis()], now=timezone.now())
+    lifecycle.findings_record(patient=patient, findings=[anaphylaxis()], now=timezone.now())
     assert "Call emergency services now: 911" in patient_client.get(
         reverse("alerts:guidance")).content.decode()
 
 
 def test_guidance_for_worsening_nerves_says_contact_your_clinician_today(patient_client,
                                                                         patient):
-    services.record_findings(patient, [neuro()], now=timezone.now())
+    lifecycle.findings_record(patient=patient, findings=[neuro()], now=timezone.now())
     body = patient_client.get(reverse("alerts:guidance")).content.decode()
     assert "Contact your clinician today" in body
     assert "Call emergency services now" not in body
 
 
 def test_guidance_ignores_urgent_alerts_older_than_an_hour(patient_client, patient):
-    services.record_findings(patient, [anaphylaxis()],
-                             now=timezone.now() - dt.timedelta(hours=2))
+    lifecycle.findings_record(patient=patient, findings=[anaphylaxis()],
+                              now=timezone.now() - dt.timedelta(hours=2))
     body = patient_client.get(reverse("alerts:guidance")).content.decode()
     assert "Nothing urgent right now" in body
 
 
 def test_guidance_shows_only_the_patients_own_alerts(patient_client, outsider_patient):
-    services.record_findings(outsider_patient, [anaphylaxis()], now=timezone.now())
+    lifecycle.findings_record(patient=outsider_patient, findings=[anaphylaxis()],
+                              now=timezone.now())
     body = patient_client.get(reverse("alerts:guidance")).content.decode()
     assert "Nothing urgent right now" in body
 
@@ -76,14 +80,13 @@ def test_guidance_is_not_a_clinician_page(clinician_client):
 
 # --- Notification centre --------------------------------------------------------------------------
 def _deliver_all():
-    from b12care.alerts import delivery
-
     for pk in Notification.objects.values_list("pk", flat=True):
-        delivery.deliver(pk, now=timezone.now() + dt.timedelta(seconds=1))
+        delivery.notification_deliver(notification_id=pk,
+                                      now=timezone.now() + dt.timedelta(seconds=1))
 
 
 def test_the_nav_badge_counts_unread_messages_and_reading_clears_it(patient_client, patient):
-    services.record_findings(patient, [site()], now=timezone.now())
+    lifecycle.findings_record(patient=patient, findings=[site()], now=timezone.now())
     _deliver_all()
     home = patient_client.get(reverse("patient_home")).content.decode()
     assert 'data-testid="unread-badge">1<' in home
@@ -100,14 +103,14 @@ def test_the_inbox_shows_an_empty_state(patient_client):
 
 
 def test_the_inbox_shows_only_the_users_own_messages(patient_client, patient, outsider_patient):
-    services.record_findings(outsider_patient, [site()], now=timezone.now())
+    lifecycle.findings_record(patient=outsider_patient, findings=[site()], now=timezone.now())
     _deliver_all()
     body = patient_client.get(reverse("alerts:inbox")).content.decode()
     assert "No messages yet" in body
 
 
 def test_a_user_cannot_mark_someone_elses_message_read(patient_client, outsider_patient):
-    services.record_findings(outsider_patient, [site()], now=timezone.now())
+    lifecycle.findings_record(patient=outsider_patient, findings=[site()], now=timezone.now())
     _deliver_all()
     message = InAppMessage.objects.get()
     patient_client.post(reverse("alerts:inbox_read"), {"message": message.pk})
@@ -119,14 +122,14 @@ def test_the_inbox_query_count_does_not_grow_with_messages(client, clinician, pa
                                                            django_assert_max_num_queries):
     client.force_login(clinician)
     for i in range(3):
-        services.record_findings(patient, [neuro(key=f"neuro_worsening:c{i}")],
-                                 now=timezone.now())
+        lifecycle.findings_record(patient=patient, findings=[neuro(key=f"neuro_worsening:c{i}")],
+                                  now=timezone.now())
     _deliver_all()
     with django_assert_max_num_queries(8):
         few = client.get(reverse("alerts:inbox"))
     for i in range(3, 15):
-        services.record_findings(patient, [neuro(key=f"neuro_worsening:c{i}")],
-                                 now=timezone.now())
+        lifecycle.findings_record(patient=patient, findings=[neuro(key=f"neuro_worsening:c{i}")],
+                                  now=timezone.now())
     _deliver_all()
     with django_assert_max_num_queries(8):
         many = client.get(reverse("alerts:inbox"))
@@ -135,7 +138,7 @@ def test_the_inbox_query_count_does_not_grow_with_messages(client, clinician, pa
 
 
 def test_snoozing_needs_a_reminder_the_patient_owns(patient_client, outsider_patient):
-    services.record_findings(outsider_patient, [site()], now=timezone.now())
+    lifecycle.findings_record(patient=outsider_patient, findings=[site()], now=timezone.now())
     _deliver_all()
     message = InAppMessage.objects.get()
     response = patient_client.post(reverse("alerts:snooze", args=[message.pk]), {"hours": "1"})
@@ -162,10 +165,6 @@ def test_a_patient_saves_reminder_time_quiet_hours_and_channels(patient_client, 
 def test_a_patient_who_moves_changes_their_time_zone_and_doses_keep_their_local_time(
     patient_client, patient, clinician
 ):
-    from injections.models import DoseStatus, PlannedDose, ProtocolTemplate
-    from injections.protocols import HYDROXO_NO_NEURO
-    from injections.services import regimen_create_from_template
-
     now = timezone.now()
     regimen_create_from_template(
         patient=patient, template=ProtocolTemplate.objects.get(slug=HYDROXO_NO_NEURO),
@@ -221,7 +220,8 @@ def test_preferences_are_a_patient_page(clinician_client):
 def test_the_clinician_sees_open_alerts_and_acknowledges_one_without_silencing_another(
     clinician_client, patient
 ):
-    first, second = services.record_findings(patient, [neuro(), site()], now=timezone.now())
+    first, second = lifecycle.findings_record(patient=patient, findings=[neuro(), site()],
+                                              now=timezone.now())
     url = reverse("alerts:patient_alerts", args=[patient.pk])
     body = clinician_client.get(url).content.decode()
     assert "Balance rose from 2 to 6/10." in body and "Site still red" in body
@@ -234,7 +234,7 @@ def test_the_clinician_sees_open_alerts_and_acknowledges_one_without_silencing_a
 
 
 def test_resolving_without_a_note_is_refused_with_a_message(clinician_client, patient):
-    [alert] = services.record_findings(patient, [neuro()], now=timezone.now())
+    [alert] = lifecycle.findings_record(patient=patient, findings=[neuro()], now=timezone.now())
     response = clinician_client.post(reverse("alerts:resolve", args=[patient.pk, alert.pk]),
                                      {"note": ""}, follow=True)
     assert "Write what was done" in response.content.decode()
@@ -247,13 +247,13 @@ def test_resolving_without_a_note_is_refused_with_a_message(clinician_client, pa
 
 
 def test_acknowledge_and_resolve_are_post_only(clinician_client, patient):
-    [alert] = services.record_findings(patient, [neuro()], now=timezone.now())
+    [alert] = lifecycle.findings_record(patient=patient, findings=[neuro()], now=timezone.now())
     assert clinician_client.get(
         reverse("alerts:acknowledge", args=[patient.pk, alert.pk])).status_code == 405
 
 
 def test_an_outsider_clinician_gets_404_everywhere(client, outsider_clinician, patient):
-    [alert] = services.record_findings(patient, [neuro()], now=timezone.now())
+    [alert] = lifecycle.findings_record(patient=patient, findings=[neuro()], now=timezone.now())
     client.force_login(outsider_clinician)
     assert client.get(reverse("alerts:patient_alerts", args=[patient.pk])).status_code == 404
     for name in ("acknowledge", "resolve"):
@@ -267,7 +267,8 @@ def test_an_outsider_clinician_gets_404_everywhere(client, outsider_clinician, p
 def test_an_alert_of_another_patient_cannot_be_reached_through_my_patient(
     clinician_client, patient, outsider_patient
 ):
-    [other] = services.record_findings(outsider_patient, [neuro()], now=timezone.now())
+    [other] = lifecycle.findings_record(patient=outsider_patient, findings=[neuro()],
+                                        now=timezone.now())
     url = reverse("alerts:acknowledge", args=[patient.pk, other.pk])
     assert clinician_client.post(url).status_code == 404
     other.refresh_from_db()
@@ -282,13 +283,14 @@ def test_patients_cannot_open_the_clinician_alert_page(patient_client, patient):
 def test_the_review_page_query_count_does_not_grow_with_alerts(clinician_client, patient,
                                                                django_assert_max_num_queries):
     url = reverse("alerts:patient_alerts", args=[patient.pk])
-    services.record_findings(patient, [neuro()], now=timezone.now())
+    lifecycle.findings_record(patient=patient, findings=[neuro()], now=timezone.now())
     with django_assert_max_num_queries(10):
         clinician_client.get(url)
-    services.record_findings(
-        patient, [neuro(key=f"neuro_worsening:c{i}") for i in range(12)], now=timezone.now())
+    lifecycle.findings_record(
+        patient=patient, findings=[neuro(key=f"neuro_worsening:c{i}") for i in range(12)],
+        now=timezone.now())
     for alert in Alert.objects.all()[:5]:
-        services.alert_resolve(alert=alert, by=alert.patient.care_team.first().clinician,
+        lifecycle.alert_resolve(alert=alert, by=alert.patient.care_team.first().clinician,
                                now=timezone.now(), note="done")
     with django_assert_max_num_queries(10):
         response = clinician_client.get(url)
@@ -296,14 +298,14 @@ def test_the_review_page_query_count_does_not_grow_with_alerts(clinician_client,
 
 
 def test_the_clinic_patient_page_shows_the_alerts_section(clinician_client, patient):
-    services.record_findings(patient, [neuro()], now=timezone.now())
+    lifecycle.findings_record(patient=patient, findings=[neuro()], now=timezone.now())
     body = clinician_client.get(reverse("clinic:patient_detail", args=[patient.pk])).content
     assert b"Balance rose from 2 to 6/10." in body
 
 
 # --- Sections -------------------------------------------------------------------------------------
 def test_the_patient_home_shows_what_to_do_about_an_open_alert(patient_client, patient):
-    services.record_findings(patient, [site()], now=timezone.now())
+    lifecycle.findings_record(patient=patient, findings=[site()], now=timezone.now())
     body = patient_client.get(reverse("patient_home")).content.decode()
     assert "Do not inject into that site again" in body
     assert reverse("alerts:guidance") not in body  # not urgent: no "what to do now" button
@@ -311,7 +313,7 @@ def test_the_patient_home_shows_what_to_do_about_an_open_alert(patient_client, p
 
 def test_the_patient_home_links_to_guidance_while_an_urgent_alert_is_fresh(patient_client,
                                                                           patient):
-    services.record_findings(patient, [anaphylaxis()], now=timezone.now())
+    lifecycle.findings_record(patient=patient, findings=[anaphylaxis()], now=timezone.now())
     body = patient_client.get(reverse("patient_home")).content.decode()
     assert reverse("alerts:guidance") in body
 

@@ -22,7 +22,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from b12care.alerts import tasks
+from b12care.alerts.models import Alert, Notification
 from b12care.celery import app
+from injections.models import Injection
 
 pytestmark = pytest.mark.redis
 
@@ -93,9 +96,6 @@ def test_a_task_whose_worker_process_dies_is_run_again(tmp_path):
 def test_with_redis_down_a_red_flag_is_saved_and_delivered_once_redis_is_back(
     client, patient, clinician, settings
 ):
-    from b12care.alerts.models import Alert, Notification
-    from injections.models import Injection
-
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     client.force_login(patient.user)
     now = timezone.now()
@@ -123,13 +123,11 @@ def test_with_redis_down_a_red_flag_is_saved_and_delivered_once_redis_is_back(
     assert mail.outbox == []
 
     # Redis is back: the periodic relay (as beat would send it) hands the rows to a worker.
-    from b12care.alerts import tasks
-
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        tasks.relay.delay()
+        tasks.relay_outbox.delay()
         wait_until(lambda: not Notification.objects.filter(sent_at__isnull=True).exists(),
                    timeout=60, what="the outbox rows to be delivered")
-        tasks.relay.delay()  # a second relay and a reconcile find nothing left to send
+        tasks.relay_outbox.delay()  # a second relay and a reconcile find nothing left to send
         tasks.reconcile.delay()
         wait_until(lambda: len(mail.outbox) >= 1, what="the email")
     assert [m.to for m in mail.outbox] == [[clinician.email]]

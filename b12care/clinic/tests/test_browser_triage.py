@@ -6,6 +6,7 @@ import io
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import override_settings
 
 from b12care.core.tests.browser import login_as
 
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.browser
 def test_the_clinician_acknowledges_the_worsening_numbness_alert_from_the_top_of_the_list(
     browser_page, live_server
 ):
-    call_command("seed_demo", stdout=io.StringIO())
+    with override_settings(DEBUG=True):  # demo data exists only in DEBUG runs
+        call_command("seed_demo", stdout=io.StringIO())
     page = browser_page
     login_as(page, live_server, "clinician@b12care.example", settings.DEMO_PASSWORD)
 

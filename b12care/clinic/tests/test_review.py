@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from b12care.alerts.lifecycle import findings_record
 from b12care.alerts.rules import Finding
-from b12care.alerts.services import record_findings
 from b12care.clinic.models import ClinicianNote
 from injections.models import ProtocolTemplate
 from injections.protocols import HYDROXO_NEURO
@@ -52,7 +52,8 @@ def test_the_timeline_merges_injections_diary_labs_alerts_and_notes_newest_first
     clinician_client, clinician, patient
 ):
     history(patient, clinician, days=3)
-    record_findings(patient, [Finding("hb_critical", "review", "hb", "p", "Hb low")], now=NOW)
+    findings_record(patient=patient,
+                    findings=[Finding("hb_critical", "review", "hb", "p", "Hb low")], now=NOW)
     ClinicianNote.objects.create(patient=patient, author=clinician, text="Reviewed bloods.")
     response = clinician_client.get(url(patient))
     kinds = {event.kind for event in response.context["timeline"]}
@@ -112,7 +113,8 @@ def test_the_review_page_costs_the_same_queries_whatever_the_history(
     history(patient, clinician, days=5)
     history(long_history, clinician, days=200)
     for p in (patient, long_history):
-        record_findings(p, [Finding("hb_critical", "review", "hb", "p", "Hb low")], now=NOW)
+        findings_record(patient=p, findings=[Finding("hb_critical", "review", "hb", "p", "Hb low")],
+                        now=NOW)
         ClinicianNote.objects.create(patient=p, author=clinician, text="Reviewed.")
     short = review_queries(clinician_client, patient)
     long = review_queries(clinician_client, long_history)

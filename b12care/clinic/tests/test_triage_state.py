@@ -10,7 +10,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from b12care.alerts.services import alert_acknowledge, alert_resolve, record_findings
+from b12care.alerts.lifecycle import alert_acknowledge, alert_resolve, findings_record
 from b12care.clinic import triage
 from b12care.clinic.models import TriageState
 from b12care.clinic.state import refresh_all, refresh_triage_state
@@ -49,13 +49,13 @@ def test_acknowledging_an_urgent_alert_leaves_the_urgent_group_at_once_and_a_new
     clinician
 ):
     patient = on_team(clinician, "Ana")
-    [alert] = record_findings(patient, [finding("urgent", "numb")], now=NOW)
+    [alert] = findings_record(patient=patient, findings=[finding("urgent", "numb")], now=NOW)
     assert rank(clinician, patient) == triage.URGENT
 
     alert_acknowledge(alert=alert, by=clinician, now=NOW)
     assert rank(clinician, patient) == triage.OTHER
 
-    record_findings(patient, [finding("urgent", "vision")], now=NOW)
+    findings_record(patient=patient, findings=[finding("urgent", "vision")], now=NOW)
     assert rank(clinician, patient) == triage.URGENT
 
 
@@ -64,12 +64,12 @@ def test_new_evidence_reopens_an_acknowledged_alert_into_the_urgent_group_and_re
 ):
     patient = on_team(clinician, "Bea")
     first = finding("urgent", "numb")
-    [alert] = record_findings(patient, [first], now=NOW)
+    [alert] = findings_record(patient=patient, findings=[first], now=NOW)
     alert_acknowledge(alert=alert, by=clinician, now=NOW)
     assert rank(clinician, patient) == triage.OTHER
 
     worse = dataclasses.replace(first, evidence=("symptom:99",))
-    [alert] = record_findings(patient, [worse], now=NOW + DAY)
+    [alert] = findings_record(patient=patient, findings=[worse], now=NOW + DAY)
     assert alert.status == "open"
     assert rank(clinician, patient, NOW + DAY) == triage.URGENT
 
@@ -165,10 +165,11 @@ def test_the_read_model_ranks_like_the_live_definition_at_any_moment(clinician):
         give_regimen(patients[0], clinician, start=start.date())  # doses, some missed later
         give_regimen(patients[1], clinician, start=start.date() + 25 * DAY)  # future start
         give_regimen(patients[2], clinician, start=start.date() - 30 * DAY)  # labs long due
-        record_findings(patients[3], [finding("review", "hb")], now=start)
-        [urgent] = record_findings(patients[4], [finding("urgent", "numb")], now=start)
+        findings_record(patient=patients[3], findings=[finding("review", "hb")], now=start)
+        [urgent] = findings_record(patient=patients[4], findings=[finding("urgent", "numb")],
+                                   now=start)
         alert_acknowledge(alert=urgent, by=clinician, now=start)
-        record_findings(patients[5], [finding("urgent", "vision")], now=start)
+        findings_record(patient=patients[5], findings=[finding("urgent", "vision")], now=start)
         planned_lab_add(patient=patients[6], analyte=Analyte.objects.get(key="hb"), label="",
                         due_date=start.date() + 5 * DAY, days_before=1, days_after=1,
                         by=clinician, now=NOW)
@@ -206,7 +207,7 @@ def test_the_read_model_ranks_like_the_live_definition_at_any_moment(clinician):
 
 def test_the_reconcile_repairs_a_stale_row(clinician):
     patient = on_team(clinician, "Hal")
-    record_findings(patient, [finding("urgent", "numb")], now=NOW)
+    findings_record(patient=patient, findings=[finding("urgent", "numb")], now=NOW)
     TriageState.objects.filter(patient=patient).update(urgent_open=0)  # e.g. an admin edit
     assert rank(clinician, patient) != live_rank(clinician, patient)
 
@@ -218,7 +219,7 @@ def test_a_patient_without_a_state_row_is_ranked_correctly_on_the_dashboard(
     clinician_client, clinician
 ):
     patient = on_team(clinician, "Ivo")
-    record_findings(patient, [finding("urgent", "numb")], now=NOW)
+    findings_record(patient=patient, findings=[finding("urgent", "numb")], now=NOW)
     TriageState.objects.filter(patient=patient).delete()
 
     board = clinician_client.get("/clinic/?group=urgent").context["board"]
@@ -239,7 +240,7 @@ def test_a_refresh_costs_the_same_few_queries_and_rewrites_only_rows_whose_facts
         assert len(queries) <= 3
     assert refresh_all(now=NOW, batch_size=7) == 0
     assert TriageState.objects.count() == 30
-    record_findings(patients[3], [finding("urgent", "numb")], now=NOW)
+    findings_record(patient=patients[3], findings=[finding("urgent", "numb")], now=NOW)
     TriageState.objects.filter(patient=patients[3]).update(urgent_open=0)  # a missed write
     assert refresh_all(now=NOW, batch_size=7) == 1
     assert TriageState.objects.get(patient=patients[3]).urgent_open == 1
@@ -277,7 +278,7 @@ def test_deleting_an_overdue_planned_lab_in_the_admin_updates_the_ranking_at_onc
 
 def test_alerts_cannot_be_changed_or_deleted_in_the_admin(client, admin_user, clinician):
     patient = on_team(clinician, "Al")
-    [alert] = record_findings(patient, [finding("urgent", "numb")], now=NOW)
+    [alert] = findings_record(patient=patient, findings=[finding("urgent", "numb")], now=NOW)
     client.force_login(admin_user)
     client.post(f"/admin/alerts/alert/{alert.pk}/change/", {"status": "resolved", "note": "x"})
     client.post(f"/admin/alerts/alert/{alert.pk}/delete/", {"post": "yes"})

@@ -23,7 +23,7 @@ def test_the_dashboard_shows_an_empty_state_for_a_new_clinician(client, outsider
 
 def test_the_dashboard_searches_by_name(clinician_client, clinician, patient):
     CareTeamFactory(clinician=clinician, patient__user__first_name="Zed")
-    body = clinician_client.get("/clinic/?q=zed").content.decode()
+    body = clinician_client.post("/clinic/", {"q": "zed"}, follow=True).content.decode()
     assert "Zed" in body and "Pat Lee" not in body
 
 

@@ -7,12 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from b12care.accounts.tests.factories import CareTeamFactory
+from b12care.alerts.lifecycle import findings_record
 from b12care.alerts.rules import Finding
-from b12care.alerts.services import record_findings
 from b12care.clinic.tests.test_review import NOW, history
 
 pytestmark = pytest.mark.django_db
-HOME_QUERY_BUDGET = 12
+HOME_QUERY_BUDGET = 11
 
 
 def home_queries(client, patient) -> list[str]:
@@ -33,7 +33,8 @@ def test_the_patient_home_costs_the_same_queries_with_5_or_200_days_of_history(
     history(patient, clinician, days=5)
     history(long_history, clinician, days=200)
     for p in (patient, long_history):
-        record_findings(p, [Finding("hb_critical", "review", "hb", "Hb low", "Hb low")],
+        findings_record(patient=p,
+                        findings=[Finding("hb_critical", "review", "hb", "Hb low", "Hb low")],
                         now=NOW)
     short, long = home_queries(client, patient), home_queries(client, long_history)
     assert len(short) == len(long), (len(short), len(long))

@@ -1,5 +1,6 @@
 """Production start-up refuses unsafe settings with a clear message."""
 
+import json
 import os
 import subprocess
 import sys
@@ -8,18 +9,33 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
+# Settings these tests decide; everything else (DATABASE_URL, ...) comes from the test run.
+DECIDED = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL", "ALLOW_CONSOLE_EMAIL",
+           "SECURE_COOKIES", "SECURE_SSL_REDIRECT", "BEHIND_TLS_PROXY", "SECURE_HSTS_SECONDS",
+           "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SMS_BACKEND"}
 
 
-def start_django(**env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+def start_django(*, code="", **env_overrides):
+    """Start Django in a fresh process with these variables; ``code`` runs after setup."""
+    env = {k: v for k, v in os.environ.items() if k not in DECIDED}
     env.update(DJANGO_SETTINGS_MODULE="b12care.settings", **env_overrides)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
 
 
+def settings_of(*names, **env_overrides) -> dict[str, object]:
+    code = ("import json; from django.conf import settings; "
+            f"print(json.dumps({{n: getattr(settings, n, None) for n in {list(names)!r}}}))")
+    result = start_django(code=code, **env_overrides)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
 GOOD_KEY = "k3J9x-Qp2Lm8Zr4Tn6Vb1Wc7Yd5Fh0Gs9Ja2Ke4Lo6Mi8Nu1Pt3Rq5Sw7Xy9Zz"
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "care.example.org",
+              "EMAIL_URL": "smtp+tls://b12care:pw@smtp.example.org:587"}
 
 
 @pytest.mark.parametrize(
@@ -38,9 +54,95 @@ def test_it_refuses_to_start_without_debug_and_a_safe_configuration(env, message
     assert message in result.stderr
 
 
-def test_it_starts_with_a_strong_key_and_allowed_hosts():
-    result = start_django(DEBUG="false", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="care.example.org")
+def test_it_starts_with_a_strong_key_allowed_hosts_and_an_email_server():
+    result = start_django(**PRODUCTION)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("email_url", [None, "consolemail://"], ids=["unset", "console"])
+def test_without_debug_it_refuses_to_print_emails_with_their_sign_in_links(email_url):
+    env = {**PRODUCTION, "EMAIL_URL": email_url} if email_url else {
+        k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    result = start_django(**env)
+    assert result.returncode != 0
+    assert "Email would be printed to the console" in result.stderr
+    assert "ALLOW_CONSOLE_EMAIL" in result.stderr
+
+
+def test_console_email_can_be_allowed_knowingly():
+    env = {**PRODUCTION, "EMAIL_URL": "consolemail://", "ALLOW_CONSOLE_EMAIL": "true"}
+    backend = settings_of("EMAIL_BACKEND", **env)
+    assert backend == {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+
+
+def test_a_debug_run_writes_emails_and_texts_to_files_under_var_not_to_the_log():
+    found = settings_of("EMAIL_BACKEND", "EMAIL_FILE_PATH", "B12_SMS_BACKEND", DEBUG="true")
+    assert found == {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(ROOT / "var" / "mail"),
+        "B12_SMS_BACKEND": "b12care.alerts.channels.sms.FileBackend",
+    }
+
+
+def test_secure_cookies_get_host_only_names():
+    names = ("SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_SECURE",
+             "CSRF_COOKIE_SECURE", "SESSION_COOKIE_DOMAIN", "SESSION_COOKIE_PATH",
+             "CSRF_COOKIE_DOMAIN", "CSRF_COOKIE_PATH")
+    # __Host- cookies are accepted by browsers only with Secure, Path=/ and no Domain.
+    assert settings_of(*names, **PRODUCTION) == {
+        "SESSION_COOKIE_NAME": "__Host-sessionid", "CSRF_COOKIE_NAME": "__Host-csrftoken",
+        "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True,
+        "SESSION_COOKIE_DOMAIN": None, "SESSION_COOKIE_PATH": "/",
+        "CSRF_COOKIE_DOMAIN": None, "CSRF_COOKIE_PATH": "/",
+    }
+    plain = settings_of("SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", DEBUG="true")
+    assert plain == {"SESSION_COOKIE_NAME": "sessionid", "CSRF_COOKIE_NAME": "csrftoken"}
+
+
+def test_hsts_is_configured_from_the_environment():
+    names = ("SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD")
+    assert settings_of(*names, **PRODUCTION) == {
+        "SECURE_HSTS_SECONDS": 0, "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": False}
+    assert settings_of(*names, **PRODUCTION, SECURE_HSTS_SECONDS="31536000",
+                       SECURE_HSTS_INCLUDE_SUBDOMAINS="false", SECURE_HSTS_PRELOAD="true") == {
+        "SECURE_HSTS_SECONDS": 31536000, "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_HSTS_PRELOAD": True}
+
+
+def production_env() -> dict[str, str]:
+    """docs/production.env, the environment docs/deploy.md documents, plus a secret key."""
+    lines = (ROOT / "docs" / "production.env").read_text().splitlines()
+    pairs = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    return {**pairs, "SECRET_KEY": GOOD_KEY}
+
+
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_passes_with_the_documented_production_environment():
+    result = check_deploy(production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_hsts():
+    env = {k: v for k, v in production_env().items() if k != "SECURE_HSTS_SECONDS"}
+    result = check_deploy(env)
+    assert result.returncode != 0
+    assert "security.W004" in result.stdout + result.stderr
+
+
+def test_the_deploy_guide_shows_exactly_the_checked_environment():
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    for name, value in production_env().items():
+        if name != "SECRET_KEY":
+            assert f"{name}={value}" in guide, name
 
 
 def test_it_starts_in_debug_with_nothing_set():

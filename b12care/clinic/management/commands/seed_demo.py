@@ -1,11 +1,12 @@
 """`manage.py seed_demo`: demo people and months of history. Safe to run again (idempotent)."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from b12care.accounts.demo import seed_people
+from b12care.accounts.demo import refuse_without_debug, seed_people
 from b12care.alerts import demo as alerts_demo
 from injections import demo as injections_demo
 from labs import demo as labs_demo
@@ -19,6 +20,10 @@ class Command(BaseCommand):
     help = "Create the demo admin, clinicians and patients with realistic history (idempotent)."
 
     def handle(self, *args, **options):
+        try:
+            refuse_without_debug()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         now = timezone.now()
         with transaction.atomic():
             admin, clinicians, patients = seed_people()
