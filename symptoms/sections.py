@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from b12care.accounts.models import PatientProfile, User
+from b12care.core import clock
 
 from . import selectors
-from .services import local_day
 
 
 def _summary(patient: PatientProfile, now: dt.datetime) -> dict:
@@ -16,7 +16,7 @@ def _summary(patient: PatientProfile, now: dt.datetime) -> dict:
     return {
         "patient": patient,
         "latest_day": day,
-        "done_today": day == local_day(now, patient),
+        "done_today": day == clock.local_day(now, patient.tz),
         "worst": sorted(scores, key=lambda s: (-s["severity"], s["position"]))[:4],
         "nerves": [s for s in scores if s["neurological"] and s["severity"] > 0][:4],
     }

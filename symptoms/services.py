@@ -20,7 +20,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
 from b12care.accounts.models import PatientProfile, User
-from b12care.core import events
+from b12care.core import clock, events
 
 from . import selectors
 from .models import CheckIn, Symptom, SymptomScore
@@ -31,11 +31,6 @@ class Saved:
     checkin: CheckIn
     created: bool
     findings: list = field(default_factory=list)
-
-
-def local_day(now: dt.datetime, patient: PatientProfile) -> dt.date:
-    """The patient's calendar day at ``now`` (their zone, not the server's)."""
-    return now.astimezone(patient.tz).date()
 
 
 def checkin_save(
@@ -69,7 +64,7 @@ def checkin_save(
 
 @transaction.atomic
 def _save(*, patient, scores, symptoms, notes, by, now) -> Saved:
-    day = local_day(now, patient)
+    day = clock.local_day(now, patient.tz)
     checkin = CheckIn.objects.select_for_update().filter(patient=patient, local_date=day).first()
     created = checkin is None
     if created:

@@ -20,7 +20,7 @@ from b12care.accounts.access import (
     patient_required,
 )
 from b12care.accounts.models import PatientProfile
-from b12care.core import charts, events, providers
+from b12care.core import charts, clock, events, providers
 
 from . import selectors, services
 from .forms import CheckInForm
@@ -55,7 +55,7 @@ def trend_charts(patient: PatientProfile, *, today: dt.date,
 def checkin(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     now = timezone.now()
-    today = services.local_day(now, patient)
+    today = clock.local_day(now, patient.tz)
     symptoms = selectors.active_symptoms()
     todays = selectors.checkin_for_day(patient, today)
     previous = selectors.previous_checkin(patient, today)
@@ -105,7 +105,7 @@ def history(request: HttpRequest) -> HttpResponse:
 def trends(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     days = charts.period_from(request.GET.get("days"))
-    today = services.local_day(timezone.now(), patient)
+    today = clock.local_day(timezone.now(), patient.tz)
     found, quiet = trend_charts(patient, today=today, days=days)
     return render(request, "symptoms/trends.html", {
         "patient": patient, "days": days, "periods": charts.PERIODS, "charts": found,
@@ -117,7 +117,7 @@ def trends(request: HttpRequest) -> HttpResponse:
 def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id, action="symptoms.diary")
     days = charts.period_from(request.GET.get("days"))
-    today = services.local_day(timezone.now(), patient)
+    today = clock.local_day(timezone.now(), patient.tz)
     found, quiet = trend_charts(patient, today=today, days=days)
     return _history(request, patient, "symptoms/patient_diary.html", {
         "days": days, "periods": charts.PERIODS, "charts": found, "quiet": quiet,

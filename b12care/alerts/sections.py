@@ -13,11 +13,8 @@ from .lifecycle import may_handle_alerts
 
 def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
     """What the patient needs to act on from their red flags; nothing when there is nothing to
-    act on (the nav's Messages link, with its unread badge, is always there). The summary
-    answers first: most patients have no active alert and pay one primary-key lookup."""
-    summary = selectors.alert_summary(patient)
-    if summary is None or not summary.active:
-        return None
+    act on (the nav's Messages link, with its unread badge, is always there). One indexed
+    query whatever the patient's history or alert state."""
     active = list(selectors.active_alerts(patient))
     alerts = [a for a in active if a.patient_message]
     if not alerts:

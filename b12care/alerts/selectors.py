@@ -24,11 +24,6 @@ def active_alerts(patient: PatientProfile) -> QuerySet[Alert]:
             .order_by("rank", "-last_seen_at", "-pk"))
 
 
-def alert_summary(patient: PatientProfile) -> AlertSummary | None:
-    """The patient's open-alert summary; None if they never had an alert."""
-    return AlertSummary.objects.filter(patient=patient).first()
-
-
 def open_alert_counts(patient_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
     """Patient id -> open (urgent, review, info) alert counts, for patients with any."""
     return {pk: (urgent, review, info) for pk, urgent, review, info in
