@@ -258,6 +258,7 @@ def test_the_history_offers_a_patient_edit_and_delete_only_within_24_hours(patie
     page = patient_client.get(reverse("injections:overview")).content.decode()
     assert all(link in page for link in links)
     with time_machine.travel(NOW + dt.timedelta(hours=25), tick=False):
+        patient_client.force_login(patient.user)  # the next day: a new session
         page = patient_client.get(reverse("injections:overview")).content.decode()
     assert "Tue 24 Nov 2026, 09:30" in page  # still listed
     assert not any(link in page for link in links)

@@ -132,6 +132,8 @@ def test_a_signed_in_patient_who_tries_the_admin_login_is_refused(patient_client
 
 def test_demo_staff_have_the_documented_authenticator_secret(settings):
     from b12care.accounts.demo import seed_people
+
+    settings.DEBUG = True  # demo data is created only in DEBUG runs
     from b12care.accounts.mfa import totp_activate
 
     admin, clinicians, _ = seed_people()
