@@ -32,6 +32,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from b12care.accounts.models import CareTeamMembership, PatientProfile, Role, User
+from injections import readmodels
 from labs import latest
 from symptoms.services import worst_nerve_scores_reconcile
 
@@ -323,6 +324,7 @@ def _reserve_ids(model, count: int) -> int:
 def finish() -> None:
     """Fill the read models, then VACUUM ANALYZE (fresh statistics, set visibility maps)."""
     # The product's own reconciles: the bulk load bypassed the services that keep them current.
+    readmodels.refresh_all()
     worst_nerve_scores_reconcile()
     latest.refresh_all()
     call_command("refresh_triage_state", stdout=io.StringIO())

@@ -127,7 +127,7 @@ def _seed_patient(profile, spec, clinician, now: dt.datetime) -> None:
     # Entries were logged at the time they were given (patients edit for 24 h after that).
     Injection.objects.filter(patient=profile).update(created_at=F("taken_at"),
                                                      updated_at=F("taken_at"))
-    services.regenerate_planned_doses(profile, now=now)
+    services.planned_doses_regenerate(patient=profile, now=now)
     if ampoules is not None:
         Supply.objects.create(patient=profile, ampoules_on_hand=ampoules,
                               counted_at=now - dt.timedelta(days=rng.randint(1, 20)),

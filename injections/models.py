@@ -239,7 +239,13 @@ class PlannedDose(models.Model):
 
     ``due_at`` is UTC. The reminder sweep (alerts) reads open rows through the partial index
     ``planned_dose_open_due``. ``status`` moves open -> taken (an injection fulfils it), open ->
-    missed (its matching window passed), or -> skipped (a clinician decided)."""
+    missed (its matching window passed), or -> skipped (a clinician decided).
+
+    ``grace_end`` (the deadline) and ``window_end`` are derived from the due time whenever
+    the row is written
+    (``save()``, or ``fill_derived()`` before a bulk insert), so pages compare them with
+    ``now`` in SQL. ``on_time`` is a read-model column (injections/readmodels.py): None until
+    an injection fulfils the dose, then whether it was taken by the deadline."""
 
     regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="planned_doses")
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="planned_doses")
@@ -250,10 +256,16 @@ class PlannedDose(models.Model):
     due_at = models.DateTimeField()
     window = models.DurationField(help_text="An injection this close fulfils the dose.")
     grace = models.DurationField(help_text="How late the dose may be and still be on time.")
+    grace_end = models.DateTimeField(editable=False,
+                                     help_text="due_at + grace: the deadline, overdue after.")
+    window_end = models.DateTimeField(editable=False,
+                                      help_text="due_at + window: missed after, if untaken.")
     status = models.CharField(max_length=8, choices=DoseStatus.choices, default=DoseStatus.OPEN)
     injection = models.OneToOneField(
         "Injection", on_delete=models.SET_NULL, null=True, blank=True, related_name="planned_dose"
     )
+    on_time = models.BooleanField(null=True, editable=False,
+                                  help_text="None until taken; then taken by the deadline?")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -273,10 +285,61 @@ class PlannedDose(models.Model):
             # missed?": one probe of this small index per patient.
             models.Index(fields=["patient", "due_at"], condition=Q(status__in=["open", "missed"]),
                          name="planned_dose_patient_untaken"),
+            # Adherence counts an untaken dose as due once its deadline passed: pages count
+            # those per phase live from this small index (taken ones are stored counters).
+            models.Index(fields=["phase", "grace_end"],
+                         condition=Q(on_time__isnull=True) & ~Q(status="skipped"),
+                         name="planned_dose_untaken_grace_end"),
         ]
 
     def __str__(self) -> str:
         return f"{self.patient} dose {self.sequence} due {self.due_at:%Y-%m-%d %H:%M}Z"
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_derived()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"due_at", "window", "grace"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "grace_end", "window_end"}
+        super().save(*args, **kwargs)
+
+    def fill_derived(self) -> PlannedDose:
+        self.grace_end = scheduling.dose_deadline(self.due_at, self.grace)
+        self.window_end = self.due_at + self.window
+        return self
+
+
+class PhaseAdherence(models.Model):
+    """Read model (injections/readmodels.py): a phase's taken doses, counted when they change.
+    Adherence adds, live in SQL, the untaken doses whose deadline has passed (selectors)."""
+
+    phase = models.OneToOneField(Phase, on_delete=models.CASCADE, primary_key=True,
+                                 related_name="adherence")
+    taken = models.PositiveIntegerField(default=0, help_text="Taken doses, skipped ones apart.")
+    taken_on_time = models.PositiveIntegerField(default=0)
+    first_grace = models.DurationField(null=True, help_text="Grace of the phase's first dose.")
+
+    def __str__(self) -> str:
+        return f"Adherence of phase {self.phase_id}: {self.taken_on_time}/{self.taken} taken"
+
+
+class DoseSummary(models.Model):
+    """Read model (injections/readmodels.py): one row per patient with their next dose (the
+    earliest open planned dose of the active regimen) and their latest injection."""
+
+    patient = models.OneToOneField(PatientProfile, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="dose_summary")
+    # Rewritten in the transaction that deletes the dose; no constraint, so deleting doses
+    # costs no extra query (a stale id would read as "no next dose").
+    next_dose = models.ForeignKey(PlannedDose, on_delete=models.DO_NOTHING, null=True,
+                                  db_constraint=False, db_index=False, related_name="+")
+    last_injection_at = models.DateTimeField(null=True)
+    last_injection_site = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        verbose_name_plural = "dose summaries"
+
+    def __str__(self) -> str:
+        return f"Dose summary of {self.patient_id}"
 
 
 class Site(models.TextChoices):

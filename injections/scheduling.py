@@ -293,6 +293,17 @@ def nearest_open_dose(doses: Sequence[OpenDose], taken_at: dt.datetime) -> objec
     return best[1].key if best else None
 
 
+def dose_deadline(due_at: dt.datetime, grace: dt.timedelta) -> dt.datetime:
+    """The last instant a dose counts as on time (stored as ``PlannedDose.deadline``)."""
+    return due_at + grace
+
+
+def is_overdue(deadline: dt.datetime, *, now: dt.datetime) -> bool:
+    """The one definition of "overdue": an untaken dose whose on-time grace has passed
+    (in SQL: ``deadline < now``). A dose due an hour ago is not overdue yet."""
+    return deadline < now
+
+
 @dataclass(frozen=True)
 class DoseOutcome:
     due_at: dt.datetime
@@ -319,11 +330,11 @@ def adherence(doses: Sequence[DoseOutcome], *, now: dt.datetime) -> Adherence:
     for dose in doses:
         if dose.skipped:
             continue
-        deadline = dose.due_at + dose.grace
+        deadline = dose_deadline(dose.due_at, dose.grace)
         if dose.taken_at is not None:
             due += 1
             on_time += dose.taken_at <= deadline
-        elif deadline < now:
+        elif is_overdue(deadline, now=now):
             due += 1
     return Adherence(on_time, due)
 

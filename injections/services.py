@@ -70,14 +70,14 @@ class Regeneration:
 
 
 @transaction.atomic
-def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Regeneration:
+def planned_doses_regenerate(*, patient: PatientProfile, now: dt.datetime) -> Regeneration:
     """Bring the patient's planned doses in line with their active regimen and time zone.
 
     Idempotent: running it twice changes nothing. Only future, untaken doses are replaced;
     taken doses and past due times are history and are never rewritten (a phase with no doses
     yet, e.g. a backdated new regimen, gets its past doses too). Untaken doses the schedule no
     longer contains at all (a phase ended before them) are removed. Open doses whose matching
-    window has passed become missed. The reminder sweep calls this periodically for every patient.
+    window has passed become missed. The hourly roll calls this for every patient.
     """
     result = Regeneration()
     regimen = active_regimen(patient)
@@ -90,63 +90,70 @@ def regenerate_planned_doses(patient: PatientProfile, *, now: dt.datetime) -> Re
         return result
     # Doses of ended regimens are not due any more.
     result.removed += future_open.exclude(regimen=regimen).delete()[0]
-
     phases = phases_of(regimen)
     slots = scheduling.plan_slots([p.plan for p in phases], patient.tz, now=now)
+    wanted = {(phases[slot.phase_index].pk, slot.sequence): (phases[slot.phase_index], slot)
+              for slot in slots}
     existing = list(PlannedDose.objects.filter(regimen=regimen))
-    phases_with_doses = {d.phase_id for d in existing}
-    wanted = {}
-    for slot in slots:
-        phase = phases[slot.phase_index]
-        wanted[(phase.pk, slot.sequence)] = (phase, slot)
-
-    horizon_end = max((slot.due_at for slot in slots), default=now)
-    untaken = (DoseStatus.OPEN, DoseStatus.MISSED)
-    stale = [
-        d.pk for d in existing
-        if d.status in untaken and (
-            # The schedule no longer has this dose at all (e.g. a phase ended earlier than
-            # planned, even backdated): it was never really due, so it goes.
-            ((d.phase_id, d.sequence) not in wanted and d.due_at <= horizon_end)
-            # A future dose whose time changed is replaced; a past one stays as history.
-            or (d.due_at > now and ((d.phase_id, d.sequence) not in wanted
-                                    or wanted[(d.phase_id, d.sequence)][1].due_at != d.due_at))
-        )
-    ]
+    stale = _stale_doses(existing, wanted, now=now,
+                         horizon_end=max((slot.due_at for slot in slots), default=now))
     if stale:
         result.removed += PlannedDose.objects.filter(pk__in=stale).delete()[0]
-    stale_set = set(stale)
-    kept = [d for d in existing if d.pk not in stale_set]
+    new = _missing_doses(regimen, [d for d in existing if d.pk not in stale], wanted, now=now,
+                         phases_with_doses={d.phase_id for d in existing})
+    PlannedDose.objects.bulk_create(new)
+    result.created = len(new)
+    result.missed = planned_doses_mark_missed(patient=patient, now=now, announce=False)
+    events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
+    return result
+
+
+def _stale_doses(existing: list[PlannedDose], wanted: dict, *, now: dt.datetime,
+                 horizon_end: dt.datetime) -> set[int]:
+    """Untaken doses the schedule no longer has (within the horizon: a phase ended earlier
+    than planned, even backdated, so they were never really due), and future ones whose time
+    changed (a past one stays as history)."""
+    stale = set()
+    for dose in existing:
+        if dose.status not in (DoseStatus.OPEN, DoseStatus.MISSED):
+            continue
+        slot = wanted.get((dose.phase_id, dose.sequence))
+        gone = slot is None and dose.due_at <= horizon_end
+        moved = dose.due_at > now and (slot is None or slot[1].due_at != dose.due_at)
+        if gone or moved:
+            stale.add(dose.pk)
+    return stale
+
+
+def _missing_doses(regimen: Regimen, kept: list[PlannedDose], wanted: dict, *,
+                   now: dt.datetime, phases_with_doses: set[int]) -> list[PlannedDose]:
+    """Unsaved doses for the wanted slots that have none yet; never past doses for a phase
+    that already has history."""
     kept_keys = {(d.phase_id, d.sequence) for d in kept}
     taken_instants = {d.due_at for d in kept}
-
     new = []
     for key, (phase, slot) in wanted.items():
         if key in kept_keys or slot.due_at in taken_instants:
             continue
         if slot.due_at <= now and phase.pk in phases_with_doses:
-            continue  # never invent past doses for a phase that already has history
+            continue
         rec = phase.recurrence
         new.append(PlannedDose(
-            regimen=regimen, phase=phase, patient=patient, sequence=slot.sequence,
+            regimen=regimen, phase=phase, patient_id=regimen.patient_id, sequence=slot.sequence,
             due_at=slot.due_at, window=scheduling.match_window(rec),
             grace=scheduling.on_time_grace(rec),
-        ))
+        ).fill_derived())
         taken_instants.add(slot.due_at)
-    PlannedDose.objects.bulk_create(new)
-    result.created = len(new)
-    result.missed = mark_missed(patient, now=now, announce=False)
-    events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
-    return result
+    return new
 
 
 def planned_doses_roll(*, now: dt.datetime) -> int:
-    """``regenerate_planned_doses`` for every active patient on an active regimen, one
+    """``planned_doses_regenerate`` for every active patient on an active regimen, one
     transaction each. Idempotent, so running it twice (two beats) is harmless."""
     patients = PatientProfile.objects.filter(regimens__status=RegimenStatus.ACTIVE,
                                              user__is_active=True).distinct()
     return batches.each_in_own_transaction(
-        patients, lambda patient: regenerate_planned_doses(patient, now=now),
+        patients, lambda patient: planned_doses_regenerate(patient=patient, now=now),
         what="Rolling planned doses")
 
 
@@ -155,29 +162,27 @@ def on_timezone_changed(changes: list[events.Change]) -> None:
     wall-clock time in the patient's new zone; history is never rewritten."""
     for change in changes:
         for patient in PatientProfile.objects.filter(pk__in=change.patient_ids):
-            regenerate_planned_doses(patient, now=change.now)
+            planned_doses_regenerate(patient=patient, now=change.now)
 
 
 @transaction.atomic(savepoint=False)
-def mark_missed(patient: PatientProfile, *, now: dt.datetime, announce: bool = True) -> int:
+def planned_doses_mark_missed(*, patient: PatientProfile, now: dt.datetime,
+                              announce: bool = True) -> int:
     """Open doses whose matching window has closed without an injection become missed.
     ``announce=False`` only for a caller that announces the change itself."""
-    overdue = PlannedDose.objects.filter(
-        patient=patient, status=DoseStatus.OPEN, due_at__lt=now - scheduling.MIN_MATCH_WINDOW
-    ).only("pk", "due_at", "window")
-    ids = [d.pk for d in overdue if d.due_at + d.window < now]
-    if not ids:
-        return 0
-    missed = PlannedDose.objects.filter(pk__in=ids, status=DoseStatus.OPEN).update(
-        status=DoseStatus.MISSED
-    )
-    if announce:
+    # due_at < now is implied (window >= 0) and bounds the scan of the patient's index.
+    missed = PlannedDose.objects.filter(
+        patient=patient, status=DoseStatus.OPEN, due_at__lt=now, window_end__lt=now
+    ).update(status=DoseStatus.MISSED)
+    if missed and announce:
         events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
     return missed
 
 
 def template_phase_values(template_phase: TemplatePhase, *, start_date: dt.date | None,
-                          time_of_day: dt.time) -> dict:
+                          time_of_day: dt.time, today: dt.date) -> dict:
+    """A phase's values copied from the template; an end "on a date" counts its days from
+    ``start_date`` (or from ``today``, the caller's day in the patient's zone)."""
     values = {name: getattr(template_phase, name) for name in (
         "order", "kind", "product", "dose", "unit", "repeat", "interval", "weekdays",
         "end_kind", "count", "note")}
@@ -185,17 +190,17 @@ def template_phase_values(template_phase: TemplatePhase, *, start_date: dt.date 
     values["start_date"] = start_date
     values["until"] = None
     if template_phase.end_kind == EndKind.UNTIL:
-        base = start_date or dt.date.today()
+        base = start_date or today
         values["until"] = base + dt.timedelta(days=template_phase.until_after_days or 14)
     return values
 
 
 def template_phases(template: ProtocolTemplate, *, start_date: dt.date,
-                    time_of_day: dt.time) -> list[Phase]:
+                    time_of_day: dt.time, today: dt.date) -> list[Phase]:
     """Unsaved Phase objects copied from ``template`` (the first starts on ``start_date``)."""
     return [
         Phase(**template_phase_values(tp, start_date=start_date if i == 0 else None,
-                                      time_of_day=time_of_day))
+                                      time_of_day=time_of_day, today=today))
         for i, tp in enumerate(template.phases.order_by("order"))
     ]
 
@@ -241,10 +246,12 @@ def regimen_create_from_template(
 
 
 def _regimen_create(*, patient, template, start_date, time_of_day, created_by, now) -> Regimen:
-    phases = template_phases(template, start_date=start_date, time_of_day=time_of_day)
+    phases = template_phases(template, start_date=start_date, time_of_day=time_of_day,
+                             today=scheduling.local_day(now, patient.tz))
     if not phases:
         raise ValidationError("This template has no phases.")
-    previous = Regimen.objects.select_for_update().filter(
+    # NO KEY: rows that reference the regimen (doses) stay insertable and checkable meanwhile.
+    previous = Regimen.objects.select_for_update(no_key=True).filter(
         patient=patient, status=RegimenStatus.ACTIVE
     )
     for old in previous:
@@ -257,7 +264,7 @@ def _regimen_create(*, patient, template, start_date, time_of_day, created_by, n
         phase.regimen = regimen
         phase.full_clean()
         phase.save()
-    regenerate_planned_doses(patient, now=now)
+    planned_doses_regenerate(patient=patient, now=now)
     first = regimen.planned_doses.order_by("due_at").first()
     treatment_start = scheduling.local_day(first.due_at, patient.tz) if first else start_date
     # labs starts its default monitoring plan from this day (b12care.core.events)
@@ -290,7 +297,7 @@ def phase_update(*, phase: Phase, by: User, now: dt.datetime, **values) -> Phase
         phase.until = None
     phase.full_clean()
     phase.save()
-    regenerate_planned_doses(phase.regimen.patient, now=now)
+    planned_doses_regenerate(patient=phase.regimen.patient, now=now)
     return phase
 
 
@@ -320,7 +327,7 @@ def phase_end(*, phase: Phase, end_date: dt.date, by: User, now: dt.datetime) ->
     phase.ended_by = by
     phase.full_clean()
     phase.save()
-    regenerate_planned_doses(phase.regimen.patient, now=now)
+    planned_doses_regenerate(patient=phase.regimen.patient, now=now)
     return phase
 
 
@@ -425,7 +432,9 @@ def _match(injection: Injection) -> PlannedDose | None:
     """Attach ``injection`` to the nearest open (or missed) planned dose within its window."""
     taken = injection.taken_at
     candidates = list(
-        PlannedDose.objects.select_for_update().filter(
+        # Only the doses: locking the joined regimen row too would block other writers'
+        # foreign-key checks on it (and deadlock with the dose read-model refresh).
+        PlannedDose.objects.select_for_update(of=("self",)).filter(
             patient=injection.patient,
             regimen__status=RegimenStatus.ACTIVE,
             status__in=[DoseStatus.OPEN, DoseStatus.MISSED],
@@ -448,7 +457,7 @@ def _match(injection: Injection) -> PlannedDose | None:
 def _release(injection: Injection, *, now: dt.datetime) -> None:
     dose = PlannedDose.objects.filter(injection=injection).first()
     if dose is not None:
-        closed = dose.due_at + dose.window < now
+        closed = dose.window_end < now
         dose.status = DoseStatus.MISSED if closed else DoseStatus.OPEN
         dose.injection = None
         dose.save(update_fields=["status", "injection"])

@@ -271,7 +271,7 @@ def regimen_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                                           f"“{data['template'].name}”.")
                 return redirect("injections:patient_regimen", patient_id=patient.pk)
         phases = services.template_phases(data["template"], start_date=data["start_date"],
-                                          time_of_day=data["time_of_day"])
+                                          time_of_day=data["time_of_day"], today=today)
         try:
             rows = services.preview(phases, patient=patient, now=now)
         except ValidationError as exc:

@@ -16,7 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from . import latest, units
 from .models import Analyte, LabResult, Source
-from .services import DEFAULT_SAMPLE_TIME, conversions_of, fulfil_from_existing_results
+from .services import DEFAULT_SAMPLE_TIME, conversions_of, planned_labs_fulfil
 
 # Units per country: (B12, Hb, folate)
 UNITS = {"GB": ("ng/L", "g/L", "µg/L"), "IE": ("ng/L", "g/L", "µg/L"),
@@ -109,4 +109,4 @@ def seed(*, patients, clinicians, now) -> None:
             rows.append(row)
         bulk_create_with_history(rows, LabResult)
         latest.refresh_patients([profile.pk])  # the bulk insert bypassed result_record
-        fulfil_from_existing_results(patient=profile)
+        planned_labs_fulfil(patient=profile)

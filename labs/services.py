@@ -83,13 +83,13 @@ def result_record(
     result.full_clean()
     result.save()
     latest.offer(result)
-    fulfilled = fulfil_from_existing_results(patient=patient, results=[result])
+    fulfilled = planned_labs_fulfil(patient=patient, results=[result])
     findings = events.patient_data_changed([patient.pk], {events.LABS, events.LAB_PLAN}, now=now,
                                            by=by)
     return Recorded(result, list(findings), fulfilled)
 
 
-def fulfil_from_existing_results(*, patient: PatientProfile,
+def planned_labs_fulfil(*, patient: PatientProfile,
                                  results: list[LabResult] | None = None) -> list[PlannedLab]:
     """Mark open planned labs done by results sampled inside their windows (oldest result
     first). With ``results`` only those are tried; otherwise every result of the patient."""
@@ -144,7 +144,7 @@ def result_delete(*, result: LabResult, by: User, now: dt.datetime) -> None:
     pair = (result.patient_id, result.analyte_id)
     result.delete()
     latest.refresh([pair])  # the result sampled before it, if any, is the latest now
-    fulfil_from_existing_results(patient=patient)
+    planned_labs_fulfil(patient=patient)
     events.patient_data_changed([patient.pk], {events.LABS, events.LAB_PLAN}, now=now, by=by)
 
 
@@ -166,7 +166,7 @@ def planned_lab_add(*, patient: PatientProfile, analyte: Analyte, label: str, du
                      note=note.strip(), created_by=by)
     row.full_clean()
     row.save()
-    fulfil_from_existing_results(patient=patient)
+    planned_labs_fulfil(patient=patient)
     _announce_plan(patient.pk, now=now, by=by)
     row.refresh_from_db()
     return row
@@ -184,7 +184,7 @@ def planned_lab_update(*, planned: PlannedLab, label: str, due_date: dt.date,
     planned.note = note.strip()
     planned.full_clean()
     planned.save()
-    fulfil_from_existing_results(patient=planned.patient)
+    planned_labs_fulfil(patient=planned.patient)
     _announce_plan(planned.patient_id, now=now, by=by)
     planned.refresh_from_db()
     return planned
@@ -243,7 +243,7 @@ def default_plan_create(
         row.full_clean(validate_unique=False, validate_constraints=False)
     # ignore_conflicts: two concurrent starts for the same day cannot create duplicates.
     PlannedLab.objects.bulk_create(rows, ignore_conflicts=True)
-    fulfil_from_existing_results(patient=patient)
+    planned_labs_fulfil(patient=patient)
     _announce_plan(patient.pk, now=now, by=created_by)
     return list(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)
                 .exclude(plan_key="").select_related("analyte"))

@@ -45,7 +45,7 @@ def set_password_url(user: User) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def send_invite_email(user: User, invited_by: User | None) -> None:
+def invite_email_send(*, user: User, invited_by: User | None) -> None:
     context = {
         "user": user,
         "invited_by": invited_by,
@@ -91,7 +91,7 @@ def patient_invite(*, invited_by: User, details: PatientDetails) -> PatientProfi
     profile.save()
     if invited_by.role == Role.CLINICIAN:
         care_team_add(patient=profile, clinician=invited_by, added_by=invited_by, primary=True)
-    transaction.on_commit(lambda: send_invite_email(user, invited_by))
+    transaction.on_commit(lambda: invite_email_send(user=user, invited_by=invited_by))
     return profile
 
 

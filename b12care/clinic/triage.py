@@ -22,7 +22,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -31,14 +30,13 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber
 
 from b12care.accounts.access import visible_patients
 from b12care.accounts.models import PatientProfile, User
 from b12care.alerts.models import Alert, AlertStatus, Severity
 from b12care.alerts.selectors import open_alert_counts
-from injections.models import DoseStatus, Injection, PlannedDose, RegimenStatus
-from injections.selectors import phase_label
+from injections.models import DoseStatus, PlannedDose, RegimenStatus
+from injections.selectors import dashboard_dose_facts
 from labs.models import PlannedLab, PlanStatus
 from labs.selectors import LatestLab, latest_key_labs
 from symptoms.selectors import nerve_trends
@@ -208,59 +206,29 @@ class Row:
 
 
 def build_rows(page_patients: list[PatientProfile], *, now: dt.datetime) -> list[Row]:
-    """Facts for one page of patients: five queries whatever the page or data size."""
+    """Facts for one page of patients from each app's batch selector (its read models): four
+    queries whatever the page, the clinic's size or the length of anyone's history."""
     rows = {p.pk: Row(patient=p, group=p.triage_rank) for p in page_patients}
     ids = list(rows)
     if not ids:
         return []
-    _next_doses(rows, ids, now)
-    _last_doses_and_adherence(rows, ids, now)
+    _dose_facts(rows, ids, now)
     _alerts(rows, ids)
     _trends(rows, ids, now)
     _labs(rows, ids)
     return [rows[p.pk] for p in page_patients]
 
 
-def _next_doses(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
-    doses = (
-        PlannedDose.objects.filter(patient_id__in=ids, status=DoseStatus.OPEN,
-                                   regimen__status=RegimenStatus.ACTIVE)
-        .select_related("phase")
-        .annotate(rn=Window(RowNumber(), partition_by=F("patient_id"), order_by=F("due_at").asc()))
-        .filter(rn=1)
-    )
-    for dose in doses:
-        row = rows[dose.patient_id]
-        row.next_dose_at = dose.due_at
-        row.next_dose_label = phase_label(dose.phase, dose.sequence)
-        row.next_dose_overdue = dose.due_at + dose.grace < now
-
-
-def _last_doses_and_adherence(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
-    # One query: the last injection per patient comes from the same grouped scan as adherence.
-    # Adherence follows the injections app's definition (docs/schedules.md): a dose is due once
-    # taken or once its on-time grace has passed; on time = taken no later than due + grace.
-    since = now - dt.timedelta(days=ADHERENCE_DAYS)
-    deadline = _due_deadline()
-    stats = (
-        PlannedDose.objects.filter(patient_id__in=ids, due_at__gte=since, due_at__lt=now)
-        .exclude(status=DoseStatus.SKIPPED)
-        .alias(deadline=deadline)
-        .values("patient_id")
-        .annotate(
-            due=Count("pk", filter=Q(status=DoseStatus.TAKEN) | Q(deadline__lt=now)),
-            on_time=Count("pk", filter=Q(status=DoseStatus.TAKEN,
-                                         injection__taken_at__lte=F("deadline"))),
-        )
-    )
-    for item in stats:
-        rows[item["patient_id"]].adherence_due = item["due"]
-        rows[item["patient_id"]].adherence_on_time = item["on_time"]
-    last = Injection.objects.filter(patient_id__in=ids).values("patient_id").annotate(
-        last=Max("taken_at")
-    )
-    for item in last:
-        rows[item["patient_id"]].last_dose_at = item["last"]
+def _dose_facts(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
+    """Next dose, last injection and 90-day adherence (one query, injections' read models)."""
+    for pk, facts in dashboard_dose_facts(ids, now=now, adherence_days=ADHERENCE_DAYS).items():
+        row = rows[pk]
+        row.next_dose_at = facts.next_dose_at
+        row.next_dose_label = facts.next_dose_label
+        row.next_dose_overdue = facts.next_dose_overdue
+        row.last_dose_at = facts.last_dose_at
+        row.adherence_due = facts.adherence.due
+        row.adherence_on_time = facts.adherence.on_time
 
 
 def _alerts(rows: dict[int, Row], ids: list[int]) -> None:

@@ -19,8 +19,9 @@ from django.contrib.staticfiles import finders
 from b12care.accounts.models import PatientProfile
 from b12care.alerts.models import ACTIVE_STATUSES, Alert
 from b12care.core import charts
+from injections import scheduling
 from injections.models import DoseStatus, Injection, PlannedDose, Regimen
-from injections.selectors import PhaseAdherence, adherence_by_phase, phase_label
+from injections.selectors import AdherenceRow, phase_label
 from labs import units
 from labs.models import Analyte, LabResult
 from symptoms.models import Symptom, SymptomScore
@@ -46,15 +47,22 @@ def regimen_phases(regimens: list[Regimen]) -> list[dict]:
 
 
 def adherence(patient: PatientProfile, regimens: list[Regimen], period: data.Period, *,
-              now: dt.datetime) -> list[PhaseAdherence]:
-    """On time / due for each phase, counting the doses due in the period."""
+              now: dt.datetime) -> list[AdherenceRow]:
+    """On time / due for each phase (``scheduling.adherence``), counting the doses due in the
+    period."""
     since, until = period.utc_bounds(patient)
     doses = list(PlannedDose.objects.filter(patient=patient, due_at__gte=since, due_at__lt=until)
                  .exclude(status=DoseStatus.SKIPPED).select_related("injection")
                  .order_by("due_at"))
-    phase_ids = {d.phase_id for d in doses}
-    phases = [p for r in regimens for p in r.phases.all() if p.pk in phase_ids]
-    return [row for row in adherence_by_phase(phases, doses, now=min(now, until)) if row.due]
+    rows = []
+    for phase in (p for r in regimens for p in r.phases.all()):
+        mine = [d for d in doses if d.phase_id == phase.pk]
+        result = scheduling.adherence([scheduling.DoseOutcome(
+            d.due_at, d.injection.taken_at if d.injection_id else None, False, d.grace)
+            for d in mine], now=min(now, until))
+        if result.due:
+            rows.append(AdherenceRow(phase, result.on_time, result.due, mine[0].grace))
+    return rows
 
 
 def injection_rows(injections: list[Injection], tz) -> list[InjectionRow]:

@@ -46,7 +46,7 @@ def test_a_new_regimen_plans_six_induction_doses_then_three_monthly(regimen, pat
     assert days[:6] == [dt.date(2026, 11, 25), dt.date(2026, 11, 27), dt.date(2026, 11, 30),
                         dt.date(2026, 12, 2), dt.date(2026, 12, 4), dt.date(2026, 12, 7)]
     assert len(days) == 6  # the horizon is 90 days; maintenance starts beyond it
-    services.regenerate_planned_doses(patient, now=NOW + dt.timedelta(days=30))
+    services.planned_doses_regenerate(patient=patient, now=NOW + dt.timedelta(days=30))
     assert local_days(patient)[6:] == [dt.date(2027, 3, 7), dt.date(2027, 6, 7),
                                        dt.date(2027, 9, 7)]  # rolls into view: 3 ahead
     phases = list(regimen.phases.order_by("order"))
@@ -56,7 +56,7 @@ def test_a_new_regimen_plans_six_induction_doses_then_three_monthly(regimen, pat
 
 def test_regeneration_is_idempotent(regimen, patient):
     before = list(PlannedDose.objects.values_list("pk", "due_at"))
-    result = services.regenerate_planned_doses(patient, now=NOW)
+    result = services.planned_doses_regenerate(patient=patient, now=NOW)
     assert (result.created, result.removed) == (0, 0)
     assert list(PlannedDose.objects.values_list("pk", "due_at")) == before
 
@@ -79,7 +79,7 @@ def test_a_time_zone_change_moves_only_future_untaken_doses(regimen, patient, cl
                               **injection_values(taken_at=first.due_at + dt.timedelta(hours=1)))
     patient.timezone = "America/New_York"
     patient.save()
-    services.regenerate_planned_doses(patient, now=later)
+    services.planned_doses_regenerate(patient=patient, now=later)
     first.refresh_from_db()
     assert first.status == DoseStatus.TAKEN
     assert first.due_at == dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # unchanged
@@ -121,7 +121,7 @@ def test_ending_an_open_induction_starts_maintenance_from_the_end_date(patient, 
 
 def test_old_open_doses_become_missed_once_their_window_closes(regimen, patient):
     later = NOW + dt.timedelta(days=3)  # 27 Nov 10:00; dose 1 was 25 Nov 09:00, window ~1.2 days
-    services.regenerate_planned_doses(patient, now=later)
+    services.planned_doses_regenerate(patient=patient, now=later)
     statuses = list(PlannedDose.objects.order_by("due_at").values_list("status", flat=True)[:3])
     assert statuses == [DoseStatus.MISSED, DoseStatus.OPEN, DoseStatus.OPEN]
 
@@ -275,7 +275,7 @@ def test_the_summary_shows_progress_and_adherence_per_phase(regimen, patient, cl
                               **injection_values(taken_at=doses[0].due_at))
     services.injection_record(patient=patient, recorded_by=clinician, now=later,
                               **injection_values(taken_at=doses[1].due_at + dt.timedelta(hours=26)))
-    services.regenerate_planned_doses(patient, now=later)
+    services.planned_doses_regenerate(patient=patient, now=later)
     summary = selectors.schedule_summary(patient, now=later)
     assert summary["next"]["label"] == "induction dose 4 of 6"
     induction = summary["adherence"][0]

@@ -16,7 +16,12 @@ from b12care.clinic.models import TriageState
 from b12care.clinic.state import refresh_all, refresh_triage_state
 from b12care.clinic.tasks import refresh_triage_states
 from injections.models import DoseStatus, PlannedDose, Regimen
-from injections.services import injection_delete, injection_record, mark_missed, regimen_end
+from injections.services import (
+    injection_delete,
+    injection_record,
+    planned_doses_mark_missed,
+    regimen_end,
+)
 from labs.models import Analyte, PlannedLab, PlanStatus
 from labs.services import planned_lab_add, planned_lab_cancel, result_delete, result_record
 
@@ -119,7 +124,7 @@ def test_marking_a_dose_missed_keeps_the_patient_in_overdue_doses_for_14_days_th
     without_planned_labs(patient, clinician)
     dose = PlannedDose.objects.get(patient=patient)
     next_week = NOW + 7 * DAY
-    assert mark_missed(patient, now=next_week) == 1
+    assert planned_doses_mark_missed(patient=patient, now=next_week) == 1
     assert TriageState.objects.get(patient=patient).last_missed_at == dose.due_at
 
     assert rank(clinician, patient, next_week) == triage.OVERDUE_DOSE
@@ -177,7 +182,7 @@ def test_the_read_model_ranks_like_the_live_definition_at_any_moment(clinician):
     with time_machine.travel(NOW, tick=False):
         # The hourly roll marks closed doses missed; the last patient's regimen ends.
         for patient in patients[:3]:
-            mark_missed(patient, now=NOW)
+            planned_doses_mark_missed(patient=patient, now=NOW)
         regimen_end(regimen=Regimen.objects.get(patient=patients[7]), by=clinician, now=NOW)
         assert PlannedDose.objects.filter(status=DoseStatus.MISSED).exists()
 

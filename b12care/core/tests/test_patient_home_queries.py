@@ -12,7 +12,8 @@ from b12care.alerts.rules import Finding
 from b12care.clinic.tests.test_review import NOW, history
 
 pytestmark = pytest.mark.django_db
-HOME_QUERY_BUDGET = 11
+# Session, user, profile; alerts (1), injections (3), diary (1), labs (1); the unread badge.
+HOME_QUERY_BUDGET = 10
 
 
 def home_queries(client, patient) -> list[str]:

@@ -199,17 +199,17 @@ class Command(BenchCommand):
             phase_of = dict(_ids("SELECT regimen_id, id FROM injections_phase "
                                  "WHERE regimen_id = ANY(%s)", [list(regimen_of.values())]))
             rows = []
+            window, grace = dt.timedelta(hours=36), dt.timedelta(hours=12)
             for i, p in enumerate(plans):
                 reg = regimen_of[profile[i]]
-                common = ("36 hours", "12 hours")
-                past = p["due"] - dt.timedelta(days=10)
-                rows.append((1, past.isoformat(), *common, "taken", joined.isoformat(),
-                             profile[i], phase_of[reg], reg))
-                rows.append((2, p["due"].isoformat(), *common, "open", joined.isoformat(),
-                             profile[i], phase_of[reg], reg))
+                for sequence, due, status in ((1, p["due"] - dt.timedelta(days=10), "taken"),
+                                              (2, p["due"], "open")):
+                    rows.append((sequence, due.isoformat(), "36 hours", "12 hours",
+                                 (due + grace).isoformat(), (due + window).isoformat(), status,
+                                 joined.isoformat(), profile[i], phase_of[reg], reg))
             _copy("injections_planneddose",
-                  ["sequence", "due_at", "window", "grace", "status", "created_at", "patient_id",
-                   "phase_id", "regimen_id"], rows)
+                  ["sequence", "due_at", "window", "grace", "grace_end", "window_end", "status",
+                   "created_at", "patient_id", "phase_id", "regimen_id"], rows)
         with connection.cursor() as c:
             c.execute("ANALYZE")
 
