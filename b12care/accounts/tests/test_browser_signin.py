@@ -94,4 +94,4 @@ def test_a_clinician_can_use_a_passkey_instead_of_an_authenticator_app(
 def _sign_out(page, live_server):
     page.get_by_role("button", name="Open menu").click()
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url(f"{live_server.url}/accounts/login/")
+    page.wait_for_url(f"{live_server.url}/accounts/login/**")
