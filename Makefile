@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint fmt bench mutation deps migrate seed clean help
+.PHONY: run test lint fmt bench mutation deps migrate seed clean help demo-code
 
 help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint   ruff and import-linter (the floors in docs/architecture.md)"
 	@echo "make mutation  mutmut over the safety code, each module with its own tests (docs/testing.md)"
 	@echo "make bench  pages, scale, mixed load, sweep and memory on PostgreSQL bench databases (docs/benchmarks.md)"
+	@echo "make demo-code  the current sign-in code of the demo admin and clinicians"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "B12 Care needs Python 3.11 or newer (set PYTHON=python3.11)"'
@@ -48,6 +49,9 @@ seed: migrate
 run: seed
 	@echo "B12 Care on http://127.0.0.1:$(PORT)  (demo logins above; Ctrl-C stops web, worker and beat)"
 	DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho -f Procfile start -p $(PORT)
+
+demo-code:
+	@DEBUG=$${DEBUG:-true} $(PY) manage.py demo_mfa_code
 
 test: deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -24,6 +24,8 @@ DEBUG = env.bool("DEBUG", default=False)
 
 _DEV_SECRET_KEY = "django-insecure-b12care-development-only-key-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Previous keys after a rotation: sessions, reset links and MFA secrets made with them still work.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 
 
@@ -69,6 +71,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "simple_history",
     "csp",
     "rest_framework",
@@ -96,6 +100,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After sign-in is known: end idle or too-old sessions, then hold staff without MFA at setup.
+    "b12care.accounts.middleware.SessionLimitsMiddleware",
+    "b12care.accounts.middleware.MfaRequiredMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -113,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "b12care.core.context_processors.site",
+                "b12care.accounts.context_processors.session_timeout",
             ],
         },
     },
@@ -145,6 +153,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
+    # Clinicians and admins open many patients' records: a longer floor for them.
+    {"NAME": "b12care.accounts.passwords.StaffMinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    # Django's bundled list of 20,000 common passwords: no network call.
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -156,11 +168,66 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-# Accounts are created by clinicians (invite) or admins, who vouch for the address.
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# Accounts are created by clinicians (invite) or admins, who vouch for the address, so every
+# account starts with a verified one (accounts.receivers); a changed address must be verified
+# with a code sent to it before it replaces the old one.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+# Email, password and MFA changes need the password (or an MFA code) entered in the last
+# ACCOUNT_REAUTHENTICATION_TIMEOUT seconds; the old address is told of every change.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# No "remember me": the cookie lasts as long as the browser, the server ends it sooner.
+ACCOUNT_SESSION_REMEMBER = False
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+
+# Throttling that cannot be turned against the account owner: failed sign-ins are counted per
+# address and per (address, account) with growing windows (AccountAdapter puts the address
+# into the per-account key), never per account alone, so guessing from one address does not
+# lock the owner out from another. Numbers: docs/security.md.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,60/h/ip,5/5m/key,10/h/key,20/d/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "reauthenticate": "10/m/user,30/h/user",
+    "manage_email": "10/m/user",
+    "change_password": "5/m/user",
+    "confirm_email": "1/10s/key",
+}
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (default) uses
+# the socket address: right when nothing proxies, wrong behind one (every visitor would share
+# the proxy's address and its limits). Never set it higher than the real number of proxies.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+
+# --- Multi-factor authentication (allauth.mfa) ------------------------------------------------
+# Authenticator apps (TOTP), security keys and passkeys (WebAuthn, as a second factor), and
+# recovery codes. Passwordless passkey sign-in stays off: docs/security.md says why.
+MFA_ADAPTER = "b12care.accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = "B12 Care"
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either side: phones' clocks drift
+MFA_TRUST_ENABLED = False  # every sign-in asks for the code: shared clinic computers
+MFA_REAUTHENTICATION_REQUIRED = True
+# Roles that must have an authenticator before any page with patient data renders.
+MFA_REQUIRED_ROLES = ["clinician", "admin"]
+
+# --- Sessions ---------------------------------------------------------------------------------
+# Idle logoff per role and an absolute lifetime, enforced by SessionLimitsMiddleware
+# (b12care/accounts/sessions.py); pages warn SESSION_WARNING_SECONDS before an idle logoff.
+SESSION_IDLE_MINUTES_STAFF = env.int("SESSION_IDLE_MINUTES_STAFF", default=15)
+SESSION_IDLE_MINUTES_PATIENT = env.int("SESSION_IDLE_MINUTES_PATIENT", default=30)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
+SESSION_WARNING_SECONDS = 120
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+# Lab values and other health data in flash messages stay on the server, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Internationalisation and time --------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -406,3 +473,6 @@ CALENDAR_FEED_MISSES_PER_MINUTE = env.int("CALENDAR_FEED_MISSES_PER_MINUTE", def
 # --- Product ------------------------------------------------------------------------------------
 # Demo data only: printed by make run, documented in README. seed_demo refuses with DEBUG off.
 DEMO_PASSWORD = "b12-demo-pass"
+# Demo staff's TOTP secret (base32): demo data only, documented in README; `manage.py
+# demo_mfa_code` prints the current code when DEBUG is on.
+DEMO_TOTP_SECRET = "BTWELVECAREDEMOSECRETONLYFORDEMO"

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,12 +11,15 @@ handler404 = api_web.not_found
 
 admin.site.site_header = "B12 Care administration"
 admin.site.site_title = "B12 Care admin"
+# The admin signs in through allauth's page: the same throttling and the same MFA challenge.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("me/", clinic_views.patient_home, name="patient_home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon),
+    path("accounts/", include("b12care.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path(
         "welcome/<uidb64>/<token>/",

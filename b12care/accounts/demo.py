@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from . import mfa
 from .models import CareTeamMembership, PatientProfile, Role, User
 
 
@@ -93,6 +94,9 @@ def seed_people() -> tuple[User, list[User], list[tuple[PatientProfile, DemoPati
     refuse_without_debug()
     admin = _user(ADMIN_EMAIL, "Ada", "Admin", Role.ADMIN, is_staff=True, is_superuser=True)
     clinicians = {email: _user(email, f, la, Role.CLINICIAN) for email, f, la in CLINICIANS}
+    # Staff must use MFA: the demo staff share a documented authenticator secret (README).
+    for staff in (admin, *clinicians.values()):
+        mfa.totp_activate(staff, secret=settings.DEMO_TOTP_SECRET)
     patients = []
     for spec in PATIENTS:
         user = _user(spec.email, spec.first_name, spec.last_name, Role.PATIENT)

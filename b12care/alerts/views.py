@@ -14,12 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from b12care.accounts import mfa
 from b12care.accounts.access import (
     access_patient,
     clinician_required,
     own_patient_profile,
     patient_required,
 )
+from b12care.accounts.reauth import phone_change_requested, reauthentication_required
 from b12care.accounts.services import patient_settings_update
 
 from . import selectors
@@ -104,6 +106,7 @@ def snooze(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @patient_required
+@reauthentication_required(enabled=phone_change_requested)
 def preferences(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     form = PreferencesForm(request.POST or None, instance=patient)
@@ -114,7 +117,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, "Your settings are saved.")
         return redirect("alerts:preferences")
-    return render(request, "alerts/preferences.html", {"form": form, "patient": patient})
+    return render(request, "alerts/preferences.html", {
+        "form": form, "patient": patient, "mfa_on": mfa.has_second_factor(request.user),
+    })
 
 
 # --- Clinician pages ------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ def test_a_clinician_removes_a_result_and_the_planned_test_is_due_again(
     result = record(patient, analytes["b12"], clinician)
     planned = PlannedLab.objects.get(fulfilled_by=result)
     with time_machine.travel(NOW + dt.timedelta(days=10), tick=False):
+        clinician_client.force_login(clinician)  # ten days later: a new session
         response = clinician_client.post(
             reverse("labs:patient_result_delete", args=[patient.pk, result.pk]))
     assert response.status_code == 302, response.content.decode()[:300]

@@ -2,7 +2,11 @@
 
 import factory
 
+from b12care.accounts import mfa
 from b12care.accounts.models import CareTeamMembership, PatientProfile, Role, User
+
+# The authenticator-app secret every test clinician and admin has (base32, tests only).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -22,12 +26,22 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class ClinicianFactory(UserFactory):
+class StaffFactory(UserFactory):
+    """Clinicians and admins must use MFA: they come with an authenticator app
+    (``TEST_TOTP_SECRET``) unless created with ``mfa=False``."""
+
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            mfa.totp_activate(obj, secret=TEST_TOTP_SECRET)
+
+
+class ClinicianFactory(StaffFactory):
     role = Role.CLINICIAN
     email = factory.Sequence(lambda n: f"clinician{n}@example.org")
 
 
-class AdminFactory(UserFactory):
+class AdminFactory(StaffFactory):
     role = Role.ADMIN
     is_staff = True
     is_superuser = True

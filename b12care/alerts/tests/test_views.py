@@ -147,6 +147,8 @@ def test_snoozing_needs_a_reminder_the_patient_owns(patient_client, outsider_pat
 
 # --- Preferences ----------------------------------------------------------------------------------
 def test_a_patient_saves_reminder_time_quiet_hours_and_channels(patient_client, patient):
+    # A new mobile number asks for the password first (b12care/accounts/tests/test_reauth.py).
+    patient_client.post(reverse("account_reauthenticate"), {"password": "correct-horse-battery"})
     response = patient_client.post(reverse("alerts:preferences"), {
         "remind_in_app": "on", "remind_by_sms": "on", "phone": "+447700900123",
         "reminder_time": "07:15", "quiet_hours_start": "22:00", "quiet_hours_end": "06:30",

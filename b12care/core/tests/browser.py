@@ -29,9 +29,26 @@ def chromium_available() -> bool:
 
 
 def login_as(page, live_server, email: str, password: str) -> None:
-    """Sign in through the real allauth form, as a person would."""
+    """Sign in through the real allauth form, as a person would; when asked for the code of
+    an authenticator app (clinicians, admins), type what the user's app would show now."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if "/accounts/2fa/authenticate/" in page.url:
+        page.get_by_label("Code").fill(current_code(email))
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+
+
+def current_code(email: str) -> str:
+    """The code the authenticator app of ``email`` shows now (tests and demo data only)."""
+    import time
+
+    from allauth.mfa.models import Authenticator
+
+    from b12care.accounts.mfa import decrypt_secret, totp_code
+
+    totp = Authenticator.objects.get(user__email=email, type=Authenticator.Type.TOTP)
+    return totp_code(decrypt_secret(totp.data["secret"]), at=time.time())

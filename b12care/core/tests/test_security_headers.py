@@ -33,18 +33,21 @@ ADMIN_PAGES = ("admin:index", "admin:accounts_user_changelist",
                "admin:accounts_patientprofile_changelist")
 
 
-def named_patterns(resolver=None, namespace=""):
-    """(name, parameter names) of every named URL outside the Django admin."""
+def _params(pattern) -> tuple[str, ...]:
+    return tuple(getattr(pattern, "converters", None) or pattern.regex.groupindex)
+
+
+def named_patterns(resolver=None, namespace="", outer=()):
+    """(name, parameter names) of every named URL outside the Django admin; parameters of
+    enclosing includes count too (allauth nests its security-key pages under keys/<pk>/)."""
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin":
                 continue
             prefix = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from named_patterns(entry, prefix)
+            yield from named_patterns(entry, prefix, outer + _params(entry.pattern))
         elif isinstance(entry, URLPattern) and entry.name:
-            pattern = entry.pattern
-            params = getattr(pattern, "converters", None) or pattern.regex.groupindex
-            yield f"{namespace}{entry.name}", tuple(params)
+            yield f"{namespace}{entry.name}", outer + _params(entry.pattern)
 
 
 def demo_ids() -> dict[str, object]:

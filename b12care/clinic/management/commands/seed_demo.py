@@ -36,4 +36,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  clinician  {user.email}")
         for profile, spec in patients:
             self.stdout.write(f"  patient    {profile.user.email:28} {spec.timezone}")
+        if settings.DEBUG:
+            self.stdout.write(
+                "Admin and clinicians also need a code: add the demo key "
+                f"{settings.DEMO_TOTP_SECRET} to an authenticator app, or run "
+                "`make demo-code` (manage.py demo_mfa_code) for the current code.")
         self.stdout.write(f"Sign in at {settings.SITE_URL}/accounts/login/")

@@ -1,6 +1,7 @@
 """`manage.py bench_targets`: what `make bench` loads, with signed-in session cookies (JSON).
 
-Sessions are created directly in the session store for the bench clinician and bench patients;
+Sessions are created directly in the session store for the bench clinician and bench patients,
+as a completed sign-in leaves them (clocks started; the clinician has passed two-step sign-in);
 POSTs carry a CSRF cookie and the matching X-CSRFToken header, as a browser's form would, and
 ``__TOKEN__`` in a body is replaced by a fresh token per request (a new injection each time).
 
@@ -16,10 +17,12 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
+from b12care.accounts import mfa, sessions
 from b12care.accounts.models import User
 from bench.benchapp.management.base import BenchCommand
 from bench.dataset import BENCH_CLINICIAN, BENCH_PATIENT
 
+BENCH_TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCHBE"  # bench data only
 ROTATED_PATIENTS = 50
 
 
@@ -28,6 +31,8 @@ def session_cookie(user: User, csrf: str) -> str:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    sessions.start(session, now=timezone.now())
+    mfa.setup_needed(user, session)  # remembers that a required second factor is in place
     session.create()
     return f"sessionid={session.session_key}; csrftoken={csrf}"
 
@@ -46,6 +51,7 @@ class Command(BenchCommand):
 
     def handle(self, *args, **options):
         clinician = User.objects.get(email=BENCH_CLINICIAN)
+        mfa.totp_activate(clinician, secret=BENCH_TOTP_SECRET)  # staff must have MFA
         patient_user = User.objects.get(email=BENCH_PATIENT)
         patient = patient_user.patient_profile
         csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked CSRF secret format

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+# Mounted under /accounts/ beside allauth's pages (b12care/urls.py).
+urlpatterns = [
+    path("security/", views.security, name="account_security"),
+    # Replaces allauth's page at the same address (this list is included first).
+    path("sessions/", views.sessions_list, name="usersessions_list"),
+    path("session/status/", views.session_status, name="session_status"),
+    path("session/keep-alive/", views.session_keep_alive, name="session_keep_alive"),
+]
