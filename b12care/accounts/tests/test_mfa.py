@@ -192,7 +192,7 @@ def test_secrets_written_before_encryption_are_encrypted_by_the_migration(clinic
 
     totp = Authenticator.objects.get(user=clinician, type="totp")
     Authenticator.objects.filter(pk=totp.pk).update(data={"secret": TEST_TOTP_SECRET})
-    migration = importlib.import_module("b12care.accounts.migrations.0004_encrypt_mfa_secrets")
+    migration = importlib.import_module("b12care.accounts.migrations.0005_encrypt_mfa_secrets")
     migration.encrypt_stored_secrets(apps, None)
     totp.refresh_from_db()
     assert decrypt_secret(totp.data["secret"]) == TEST_TOTP_SECRET
