@@ -21,7 +21,7 @@ from b12care.accounts.access import (
     scoped,
 )
 from b12care.accounts.models import PatientProfile, Role
-from b12care.core import events
+from b12care.core import clock, events
 from b12care.core.forms import add_service_errors
 
 from . import drafts, entry, scheduling, selectors, services
@@ -228,9 +228,10 @@ def patient_regimen(request: HttpRequest, patient_id: int) -> HttpResponse:
     summary = selectors.schedule_summary(patient, now=now, upcoming=8, recent=10)
     spans = (scheduling.phase_spans([p.plan for p in summary["phases"]])
              if summary["phases"] else [])
+    today = clock.local_day(now, patient.tz)  # the patient's calendar, not UTC's
     phase_rows = [
         {"phase": p, "span": s, "can_end": p.ended_on is None and s.anchor is not None
-         and (p.end_kind == "open" or s.end is None or s.end >= now.date())}
+         and (p.end_kind == "open" or s.end is None or s.end >= today)}
         for p, s in zip(summary["phases"], spans, strict=True)
     ]
     return render(request, "injections/patient_regimen.html", {
