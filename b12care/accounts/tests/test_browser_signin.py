@@ -76,7 +76,8 @@ def test_a_clinician_can_use_a_passkey_instead_of_an_authenticator_app(
     login_as(page, live_server, doctor.email, PASSWORD)
     page.get_by_role("link", name="Use a security key or passkey instead").click()
     page.get_by_role("button", name="Add key or passkey").click()
-    page.wait_for_load_state()
+    # The browser's credential ceremony is asynchronous: wait for the form to post and leave.
+    page.wait_for_url(lambda url: "/webauthn/add/" not in url)
     assert Authenticator.objects.filter(user=doctor, type="webauthn").exists()
     page.goto(f"{live_server.url}/clinic/")
     expect(page.get_by_role("link", name="Pat Lee")).to_be_visible()
