@@ -1,0 +1,88 @@
+"""The timeline's SQL against a plain ORM definition of the same events, on a history longer
+than the timeline's limit (so each kind's "most recent" cut is exercised)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from b12care.alerts.lifecycle import findings_record
+from b12care.alerts.models import Alert
+from b12care.alerts.rules import Finding
+from b12care.clinic import timeline
+from b12care.clinic.models import ClinicianNote
+from b12care.clinic.tests.test_review import NOW, history
+from injections.models import Injection
+from labs.models import LabResult
+from symptoms.models import CheckIn
+
+pytestmark = pytest.mark.django_db
+
+
+def row(kind, at, ref, **columns):
+    return {"kind": kind, "at": at, "ref": ref, "s1": None, "s2": None, "s3": None, "s4": None,
+            "s5": None, "d1": None, "i1": None, "b1": None, **columns}
+
+
+def reference_rows(patient, limit):
+    rows = []
+    for r in (LabResult.objects.filter(patient=patient).select_related("analyte")
+              .order_by("-sampled_at", "pk")[:limit]):
+        rows.append(row("lab", r.sampled_at, r.pk, s1=r.analyte.short_name,
+                        s2=r.analyte.canonical_unit, s3=r.qualitative, s4=r.flag, d1=r.value,
+                        i1=r.analyte.decimal_places))
+    for j in Injection.objects.filter(patient=patient).order_by("-taken_at", "pk")[:limit]:
+        rows.append(row("injection", j.taken_at, j.pk, s1=j.product, s2=j.unit, s3=j.site,
+                        s4=j.administered_by, d1=j.dose, i1=j.pain,
+                        b1=j.breathing_difficulty or j.face_throat_swelling or j.hives))
+    for c in CheckIn.objects.filter(patient=patient).order_by("-local_date", "pk")[:limit]:
+        worst = max((s.severity for s in c.scores.all()), default=None)
+        rows.append(row("checkin", c.recorded_at, c.pk, i1=worst))
+    for a in (Alert.objects.filter(patient=patient).select_related("rule")
+              .order_by("-last_seen_at", "pk")[:limit]):
+        rows.append(row("alert", a.last_seen_at, a.pk, s1=a.severity, s2=a.rule.name,
+                        s3=a.status, s5=a.clinician_message))
+    for n in (ClinicianNote.objects.filter(patient=patient).select_related("author")
+              .order_by("-created_at", "pk")[:limit]):
+        author = n.author
+        rows.append(row("note", n.created_at, n.pk, s1=author and author.first_name,
+                        s2=author and author.last_name, s3=author and author.email,
+                        s5=n.text, b1=author is not None))
+    return rows
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_sql_timeline_equals_the_orm_definition(clinician, patient, monkeypatch):
+    history(patient, clinician, days=70)  # 35 injections, 70 check-ins, 10 Hb results
+    findings_record(patient=patient, findings=[
+        Finding("hb_critical", "review", "hb", "Hb low", "Hb low"),
+        Finding("systemic_reaction", "urgent", "inj-1", "Call 999", "Possible anaphylaxis"),
+    ], now=NOW)
+    ClinicianNote.objects.create(patient=patient, author=clinician, text="Reviewed bloods.")
+    ClinicianNote.objects.create(patient=patient, author=None, text="Author since removed.")
+    sql = timeline.patient_timeline_and_notes(patient, limit=30)
+    assert {e.kind for e in sql.events} == set(timeline.KINDS)
+
+    def orm_rows(patient_, limit):
+        return reference_rows(patient_, limit)
+
+    monkeypatch.setattr(timeline, "_rows", orm_rows)
+    orm = timeline.patient_timeline_and_notes(patient, limit=30)
+    assert sql.events == orm.events
+    assert sql.notes == orm.notes
+    assert "None" in [n.author for n in sql.notes]  # a removed author, as str(None) reads
+
+
+@time_machine.travel(NOW, tick=False)
+def test_each_kind_keeps_only_its_most_recent_rows(clinician, patient):
+    history(patient, clinician, days=70)
+    rows = timeline._rows(patient, 30)
+    checkins = [r for r in rows if r["kind"] == "checkin"]
+    assert len(checkins) == 30
+    newest = CheckIn.objects.filter(patient=patient).order_by("-local_date")[:30]
+    assert {r["ref"] for r in checkins} == {c.pk for c in newest}
+    injections = [r for r in rows if r["kind"] == "injection"]
+    assert len(injections) == 30 and all(isinstance(r["d1"], Decimal) for r in injections)
+    assert all(r["at"].tzinfo is not None and r["at"] <= NOW for r in rows)
+    assert all(r["at"] >= NOW - dt.timedelta(days=71) for r in rows)
