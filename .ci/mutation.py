@@ -31,7 +31,8 @@ PURE = "--noconftest"
 DJANGO = "-p pytest_django.plugin --nomigrations"
 MODULES = {
     "b12care/alerts/rules.py": (["b12care/alerts/tests/test_rules.py",
-                                 "b12care/alerts/tests/test_rule_boundaries.py"], PURE),
+                                 "b12care/alerts/tests/test_rule_boundaries.py",
+                                 "b12care/alerts/tests/test_rule_messages.py"], PURE),
     "labs/units.py": (["labs/tests/test_units.py", "labs/tests/test_boundaries.py"], PURE),
     "injections/scheduling.py": (["injections/tests/test_scheduling.py"], PURE),
     "b12care/accounts/access.py": (["b12care/accounts/tests/test_access.py"], DJANGO),
