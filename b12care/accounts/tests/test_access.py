@@ -57,6 +57,11 @@ def test_a_clinicians_read_is_written_to_the_access_log(clinician, patient):
     assert (entry.user, entry.patient, entry.action) == (clinician, patient, "test.read")
 
 
+def test_a_read_without_a_named_action_is_logged_as_a_view(clinician, patient):
+    access_patient(clinician, patient.pk)
+    assert AccessLog.objects.get().action == "view"
+
+
 def test_a_patient_reading_their_own_data_is_not_logged(patient):
     access_patient(patient.user, patient.pk)
     assert not AccessLog.objects.exists()
