@@ -34,7 +34,7 @@ class InjectionFact:
     taken_at: dt.datetime
     reactions: frozenset[str]  # field names of the Injection's reaction booleans
     reported_at: dt.datetime  # when the record was last saved (reactions still present then)
-    site: str = ""
+    site: str
 
 
 @dataclass(frozen=True)
