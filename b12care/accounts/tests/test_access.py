@@ -89,6 +89,12 @@ def test_an_anonymous_visitor_sees_nobody(patient):
     assert list(visible_patients(AnonymousUser())) == []
 
 
+def test_no_user_at_all_sees_nobody_rather_than_an_error(patient):
+    assert list(visible_patients(None)) == []
+    with pytest.raises(Http404):
+        own_patient_profile(None)
+
+
 def test_an_admins_read_of_a_patient_is_logged_with_the_action_cut_to_80_characters(
     admin_user, patient
 ):
