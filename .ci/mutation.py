@@ -12,6 +12,7 @@ surviving mutants; exits 1 when a module kills fewer than ``TARGET`` of its muta
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 CACHE_DIR = ROOT / ".mutmut"
+SERVER = ROOT / ".ci" / "mutation_server.py"
 TARGET = 0.90
 
 # module -> (the tests that exercise it, runner flags). Pure tests run without any pytest
@@ -31,7 +33,8 @@ PURE = "--noconftest"
 DJANGO = "-p pytest_django.plugin --nomigrations"
 MODULES = {
     "b12care/alerts/rules.py": (["b12care/alerts/tests/test_rules.py",
-                                 "b12care/alerts/tests/test_rule_boundaries.py"], PURE),
+                                 "b12care/alerts/tests/test_rule_boundaries.py",
+                                 "b12care/alerts/tests/test_rule_messages.py"], PURE),
     "labs/units.py": (["labs/tests/test_units.py", "labs/tests/test_boundaries.py"], PURE),
     "injections/scheduling.py": (["injections/tests/test_scheduling.py"], PURE),
     "b12care/accounts/access.py": (["b12care/accounts/tests/test_access.py"], DJANGO),
@@ -44,22 +47,35 @@ def run_module(module: str, tests: list[str], flags: str) -> tuple[int, int, lis
     work.unlink(missing_ok=True)
     if cache.exists():
         shutil.copy(cache, work)
-    plugins = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 "
-    runner = f"{plugins}{BIN / 'pytest'} -x -q -p no:cacheprovider {flags} {' '.join(tests)}"
+    # Each mutant's tests run in a child forked from a warm pytest (.ci/mutation_server.py):
+    # about 0.5 s of CPU per mutant instead of 1.5 s.
+    CACHE_DIR.mkdir(exist_ok=True)
+    sock = CACHE_DIR / (module.replace("/", "_") + ".sock")
+    server = subprocess.Popen([str(BIN / "python"), str(SERVER), "serve", str(sock), module],
+                              cwd=ROOT, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    runner = (f"{BIN / 'python'} {SERVER} run {sock} -x -q -p no:cacheprovider {flags} "
+              + " ".join(tests))
     started = time.monotonic()
-    subprocess.run([str(BIN / "mutmut"), "run", "--paths-to-mutate", module,
-                    "--runner", runner, "--tests-dir", str(Path(tests[0]).parent),
-                    "--simple-output", "--no-progress"], cwd=ROOT, check=False)
+    try:
+        subprocess.run([str(BIN / "mutmut"), "run", "--paths-to-mutate", module,
+                        "--runner", runner, "--tests-dir", str(Path(tests[0]).parent),
+                        "--simple-output", "--no-progress"], cwd=ROOT, check=False)
+    finally:
+        crashed = server.poll() is not None  # then every later mutant "failed": not killed
+        server.kill()
+    if crashed:
+        sys.exit(f"{module}: the test server stopped during the run; the results are void.")
     elapsed = time.monotonic() - started
-    report = subprocess.run([str(BIN / "mutmut"), "junitxml"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
+    report = subprocess.run([str(BIN / "mutmut"), "junitxml", "--untested-policy", "failure"],
+                            cwd=ROOT, check=True, capture_output=True, text=True).stdout
     results = subprocess.run([str(BIN / "mutmut"), "results"], cwd=ROOT, check=True,
                              capture_output=True, text=True).stdout
-    CACHE_DIR.mkdir(exist_ok=True)
     shutil.move(work, cache)
-    cases = ET.fromstring(report).iter("testcase")
+    # No <failure>: killed (or suspicious: killed, slowly); <error>: timed out (10 x the
+    # baseline), counted as killed but listed under "Timed out" (on a loaded machine, rerun
+    # one with `mutmut run <id>`); <failure>: survived, or not tested yet (a stopped run).
     total = killed = 0
-    for case in cases:
+    for case in ET.fromstring(report).iter("testcase"):
         total += 1
         killed += case.find("failure") is None
     survivors = [line for line in results.splitlines() if line.strip()]

@@ -21,7 +21,6 @@ import zoneinfo
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from b12care.core.clock import local_day, to_utc
@@ -343,10 +342,6 @@ def adherence(doses: Sequence[DoseOutcome], *, now: dt.datetime) -> Adherence:
         elif is_overdue(deadline, now=now):
             due += 1
     return Adherence(on_time, due)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    return day + relativedelta(months=months)
 
 
 def due_phrase(due_at: dt.datetime, *, now: dt.datetime, tz: zoneinfo.ZoneInfo) -> str:

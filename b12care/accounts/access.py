@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest
 
 from .models import AccessLog, PatientProfile, Role, User
 
-M = TypeVar("M", bound=Model)
+M = TypeVar("M", bound=Model)  # pragma: no mutate (typing only)
 
 
 def visible_patients(user: User) -> QuerySet[PatientProfile]:
@@ -46,7 +46,7 @@ def access_patient(user: User, patient_id: int | str, *, action: str = "view") -
     try:
         patient = visible_patients(user).get(pk=int(patient_id))
     except (PatientProfile.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such patient.") from None
+        raise Http404("No such patient.") from None  # pragma: no mutate (never shown)
     if patient.user_id != user.pk:
         AccessLog.objects.create(user=user, patient=patient, action=action[:80])
     return patient
@@ -55,11 +55,11 @@ def access_patient(user: User, patient_id: int | str, *, action: str = "view") -
 def own_patient_profile(user: User) -> PatientProfile:
     """The signed-in patient's own profile; 404 for any other role or a patient without one."""
     if not getattr(user, "is_authenticated", False) or user.role != Role.PATIENT:
-        raise Http404("Not a patient page.")
+        raise Http404("Not a patient page.")  # pragma: no mutate (never shown)
     try:
         return PatientProfile.objects.select_related("user").get(user=user)
     except PatientProfile.DoesNotExist:
-        raise Http404("No patient profile.") from None
+        raise Http404("No patient profile.") from None  # pragma: no mutate (never shown)
 
 
 def role_required(*roles: str) -> Callable:
@@ -74,7 +74,7 @@ def role_required(*roles: str) -> Callable:
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if user.role not in roles:
-                raise Http404("Not found.")
+                raise Http404("Not found.")  # pragma: no mutate (never shown)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -34,7 +34,7 @@ class InjectionFact:
     taken_at: dt.datetime
     reactions: frozenset[str]  # field names of the Injection's reaction booleans
     reported_at: dt.datetime  # when the record was last saved (reactions still present then)
-    site: str = ""
+    site: str
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ def potassium_low(data: PatientData, *, now: dt.datetime, thresholds: dict) -> l
         rule="potassium_low", severity=URGENT, dedup_key="potassium_low",
         patient_message="",
         clinician_message=(
-            f"XXPotassium {_fmt(lab.value)} mmol/L on {lab.taken_at:%Y-%m-%d} XX"
+            f"Potassium {_fmt(lab.value)} mmol/L on {lab.taken_at:%Y-%m-%d} "
             f"(below {_fmt(limit)}) in the first {_fmt(_dec(thresholds['first_days']))} days "
             "of treatment."
         ),

@@ -220,3 +220,178 @@ def test_repeat_kinds_weekday_codes_and_interval_limits_are_the_stored_ones():
     assert s.WEEKDAY_CODES == ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
     assert s.MAX_INTERVAL == {"days": 365, "weeks": 52, "weekdays": 12, "months": 24}
     assert s.UTC is dt.UTC
+
+
+# --- What a clinician reads and what the limits are (pinned by mutation testing) --------------
+
+@pytest.mark.parametrize("rec, words", [
+    (Recurrence(s.DAYS), "every day, until a clinician ends it"),
+    (Recurrence(s.DAYS, 3), "every 3 days, until a clinician ends it"),
+    (Recurrence(s.WEEKS), "every week, until a clinician ends it"),
+    (Recurrence(s.WEEKS, 2), "every 2 weeks, until a clinician ends it"),
+    (Recurrence(s.WEEKDAYS, 1, ("TU",)), "Tue every week, until a clinician ends it"),
+    (Recurrence(s.WEEKDAYS, 2, ("SU", "SA", "TH", "TU")),
+     "Tue, Thu, Sat and Sun every 2 weeks, until a clinician ends it"),
+    (Recurrence(s.WEEKDAYS, 1, ("MO", "WE", "FR", "TH", "TU", "SA", "SU")),
+     "Mon, Tue, Wed, Thu, Fri, Sat and Sun every week, until a clinician ends it"),
+    (Recurrence(s.WEEKDAYS, 1, ()), "on chosen weekdays every week, until a clinician ends it"),
+    (Recurrence(s.MONTHS), "every month, until a clinician ends it"),
+    (Recurrence(s.MONTHS, 2, count=1), "every 2 months, 1 dose"),
+    (Recurrence(s.DAYS, 1, until=dt.date(2026, 3, 5)), "every day, until 5 Mar 2026"),
+])
+def test_every_kind_of_recurrence_reads_as_plain_words(rec, words):
+    assert rec.describe() == words
+
+
+@pytest.mark.parametrize("rec, message", [
+    (Recurrence("hourly"), "Choose how often the dose repeats."),
+    (Recurrence(s.DAYS, 366), "The interval must be between 1 and 365 days."),
+    (Recurrence(s.MONTHS, 25), "The interval must be between 1 and 24 months."),
+    (Recurrence(s.WEEKDAYS, 1), "Choose at least one weekday."),
+    (Recurrence(s.WEEKDAYS, 1, ("MO", "XX")), "Unknown weekday."),
+    (Recurrence(s.DAYS, 1, count=2, until=dt.date(2026, 1, 1)),
+     "End the phase after a number of doses or on a date, not both."),
+    (Recurrence(s.DAYS, 1, count=0), "The number of doses must be at least 1."),
+])
+def test_a_refused_recurrence_tells_the_clinician_what_to_change(rec, message):
+    with pytest.raises(s.ScheduleError) as refused:
+        rec.validate()
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("rec", [
+    Recurrence(s.DAYS, 1), Recurrence(s.DAYS, 365), Recurrence(s.WEEKS, 52),
+    Recurrence(s.WEEKDAYS, 12, ("MO",)), Recurrence(s.MONTHS, 24), Recurrence(s.DAYS, 1, count=1),
+])
+def test_the_interval_limits_themselves_are_allowed(rec):
+    rec.validate()
+
+
+def test_the_nominal_interval_of_each_kind():
+    assert Recurrence(s.DAYS, 3).nominal_interval == dt.timedelta(days=3)
+    assert Recurrence(s.WEEKS, 2).nominal_interval == dt.timedelta(weeks=2)
+    assert (Recurrence(s.WEEKDAYS, 1, ("MO", "WE", "FR", "SA")).nominal_interval
+            == dt.timedelta(days=7) / 4)
+    assert Recurrence(s.WEEKDAYS, 2, ()).nominal_interval == dt.timedelta(weeks=2)
+    assert Recurrence(s.MONTHS, 3).nominal_interval == dt.timedelta(days=91.32)
+
+
+@pytest.mark.parametrize("rec, grace", [
+    (Recurrence(s.DAYS, 6), dt.timedelta(days=1)),
+    (Recurrence(s.DAYS, 7), dt.timedelta(days=3.5)),  # 7 days, capped by the matching window
+    (Recurrence(s.DAYS, 1), dt.timedelta(hours=12)),  # 1 day, capped by the matching window
+    (Recurrence(s.MONTHS, 3), dt.timedelta(days=7)),
+])
+def test_a_dose_counts_as_on_time_for_a_day_or_for_a_week_from_weekly_doses_on(rec, grace):
+    assert s.on_time_grace(rec) == grace
+
+
+@pytest.mark.parametrize("first_day, rule", [
+    (dt.date(2026, 1, 28), "FREQ=MONTHLY;UNTIL=20260305T235959"),
+    (dt.date(2026, 1, 29), "FREQ=MONTHLY;BYMONTHDAY=29,-1;BYSETPOS=1;UNTIL=20260305T235959"),
+])
+def test_monthly_rules_from_the_29th_fall_back_to_the_last_day_of_short_months(first_day, rule):
+    rec = Recurrence(s.MONTHS, 1, until=dt.date(2026, 3, 5))
+    assert s.build_rrule(rec, first_day=first_day) == rule
+
+
+def test_a_dose_on_the_29th_of_january_falls_on_the_28th_of_february():
+    rec = Recurrence(s.MONTHS, 1, count=3)
+    days = days_of([PhasePlan(rec, dt.time(9), start_day=dt.date(2026, 1, 29))])
+    assert days == [dt.date(2026, 1, 29), dt.date(2026, 2, 28), dt.date(2026, 3, 29)]
+
+
+def test_the_next_doses_are_strictly_after_the_given_time_and_as_many_as_asked():
+    plan = PhasePlan(Recurrence(s.DAYS, 1), dt.time(9), start_day=dt.date(2026, 1, 1))
+    slots = s.next_slots([plan], LONDON, after=utc(2026, 1, 3, 9), limit=2)
+    assert [(slot.sequence, slot.due_at) for slot in slots] == [
+        (4, utc(2026, 1, 4, 9)), (5, utc(2026, 1, 5, 9))]
+    assert s.next_slots([plan], LONDON, after=utc(2026, 1, 3, 9), limit=0) == []
+
+
+def test_doses_before_since_are_left_out_and_one_exactly_at_since_is_kept():
+    plan = PhasePlan(Recurrence(s.DAYS, 1, count=5), dt.time(9), start_day=dt.date(2026, 1, 1))
+    slots = s.plan_slots([plan], LONDON, now=utc(2026, 1, 1), since=utc(2026, 1, 3, 9))
+    assert [slot.sequence for slot in slots] == [3, 4, 5]
+
+
+def test_a_phase_ended_on_a_dose_day_keeps_that_dose_and_the_next_phase_follows_it():
+    first = PhasePlan(Recurrence(s.DAYS, 2, count=10), dt.time(9), start_day=dt.date(2026, 1, 1),
+                      ended_on=dt.date(2026, 1, 5))
+    then = PhasePlan(Recurrence(s.WEEKS, 1, count=1), dt.time(9))
+    assert days_of([first, then]) == [dt.date(2026, 1, d) for d in (1, 3, 5, 12)]
+    spans = s.phase_spans([first, then])
+    assert spans[0].end == dt.date(2026, 1, 5)
+    assert spans[1] == s.PhaseSpan(dt.date(2026, 1, 5), False, dt.date(2026, 1, 12))
+
+
+def test_a_phase_ending_before_its_first_dose_hands_over_on_its_end_day():
+    # A phase dated to end before its start day has no dose; it ends on its start day.
+    empty = PhasePlan(Recurrence(s.DAYS, 1, until=dt.date(2026, 1, 1)), dt.time(9),
+                      start_day=dt.date(2026, 1, 10))
+    then = PhasePlan(Recurrence(s.DAYS, 1, count=1), dt.time(9))
+    spans = s.phase_spans([empty, then])
+    assert spans[0] == s.PhaseSpan(dt.date(2026, 1, 10), True, dt.date(2026, 1, 10))
+    assert days_of([empty, then]) == [dt.date(2026, 1, 11)]
+
+
+def test_an_ended_counted_phase_ends_on_the_earlier_of_its_last_dose_and_its_end_day():
+    counted = PhasePlan(Recurrence(s.DAYS, 1, count=3), dt.time(9),
+                        start_day=dt.date(2026, 1, 1), ended_on=dt.date(2026, 1, 20))
+    assert s.phase_spans([counted])[0].end == dt.date(2026, 1, 3)
+
+
+def test_a_later_phase_with_its_own_start_day_starts_that_day_even_after_an_open_phase():
+    first = PhasePlan(Recurrence(s.DAYS, 1), dt.time(9), start_day=dt.date(2026, 1, 1))
+    later = PhasePlan(Recurrence(s.WEEKS, 1, count=2), dt.time(9), start_day=dt.date(2026, 3, 2))
+    spans = s.phase_spans([first, later])
+    assert spans[0] == s.PhaseSpan(dt.date(2026, 1, 1), True, None)
+    assert spans[1] == s.PhaseSpan(dt.date(2026, 3, 2), True, dt.date(2026, 3, 9))
+
+
+def test_a_first_phase_without_a_start_day_has_no_doses():
+    plan = PhasePlan(Recurrence(s.DAYS, 1), dt.time(9))
+    assert s.phase_spans([plan]) == [s.PhaseSpan(None, False, None)]
+    assert s.plan_slots([plan], LONDON, now=utc(2026, 1, 1)) == []
+
+
+def test_a_dose_exactly_at_the_horizon_is_the_last_one_planned():
+    plan = PhasePlan(Recurrence(s.DAYS, 1), dt.time(9), start_day=dt.date(2026, 1, 1))
+    slots = s.plan_slots([plan], LONDON, now=utc(2026, 1, 1, 9), horizon=dt.timedelta(days=2),
+                         min_ahead=1)
+    assert [slot.due_at for slot in slots] == [utc(2026, 1, 1, 9), utc(2026, 1, 2, 9),
+                                               utc(2026, 1, 3, 9)]
+
+
+def test_an_injection_exactly_at_the_edge_of_the_window_still_counts_and_ties_go_earlier():
+    window = dt.timedelta(hours=12)
+    doses = [s.OpenDose("b", utc(2026, 1, 2, 9), window), s.OpenDose("a", utc(2026, 1, 1, 9),
+                                                                        window)]
+    assert s.nearest_open_dose(doses, utc(2026, 1, 1, 21)) == "a"  # 12 h after a, 12 h before b
+    assert s.nearest_open_dose(doses[:1], utc(2026, 1, 1, 21)) == "b"
+    assert s.nearest_open_dose(doses[:1], utc(2026, 1, 1, 20, 59)) is None
+    assert s.nearest_open_dose([], utc(2026, 1, 1, 9)) is None
+
+
+def test_a_dose_is_overdue_only_after_its_deadline():
+    deadline = s.dose_deadline(utc(2026, 1, 1, 9), dt.timedelta(days=1))
+    assert deadline == utc(2026, 1, 2, 9)
+    assert not s.is_overdue(deadline, now=deadline)
+    assert s.is_overdue(deadline, now=deadline + dt.timedelta(seconds=1))
+
+
+def test_a_dose_taken_exactly_at_its_deadline_is_on_time_and_adherence_rounds():
+    grace = dt.timedelta(days=1)
+    due = utc(2026, 1, 1, 9)
+    doses = [s.DoseOutcome(due, due + grace, False, grace),
+             s.DoseOutcome(due, due + grace + dt.timedelta(seconds=1), False, grace),
+             s.DoseOutcome(due, due + grace, False, grace)]
+    result = s.adherence(doses, now=utc(2026, 1, 1, 10))
+    assert (result.on_time, result.due, result.percent) == (2, 3, 67)
+    assert s.adherence([], now=due).percent is None
+    assert s.adherence([s.DoseOutcome(due, None, False, grace)], now=due + grace).due == 0
+
+
+def test_due_in_several_days_is_counted_in_the_patients_days():
+    now = utc(2026, 1, 10, 12)
+    assert s.due_phrase(utc(2026, 1, 15, 9), now=now, tz=LONDON) == "due in 5 days"

@@ -57,6 +57,11 @@ def test_a_clinicians_read_is_written_to_the_access_log(clinician, patient):
     assert (entry.user, entry.patient, entry.action) == (clinician, patient, "test.read")
 
 
+def test_a_read_without_a_named_action_is_logged_as_a_view(clinician, patient):
+    access_patient(clinician, patient.pk)
+    assert AccessLog.objects.get().action == "view"
+
+
 def test_a_patient_reading_their_own_data_is_not_logged(patient):
     access_patient(patient.user, patient.pk)
     assert not AccessLog.objects.exists()
@@ -82,6 +87,12 @@ def test_a_user_with_an_unknown_role_sees_nobody(patient, outsider_patient):
 
 def test_an_anonymous_visitor_sees_nobody(patient):
     assert list(visible_patients(AnonymousUser())) == []
+
+
+def test_no_user_at_all_sees_nobody_rather_than_an_error(patient):
+    assert list(visible_patients(None)) == []
+    with pytest.raises(Http404):
+        own_patient_profile(None)
 
 
 def test_an_admins_read_of_a_patient_is_logged_with_the_action_cut_to_80_characters(

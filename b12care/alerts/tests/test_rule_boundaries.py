@@ -10,6 +10,7 @@ from b12care.alerts import rules
 from b12care.alerts.rules import DoseFact, InjectionFact, LabFact, PatientData, SymptomFact
 from labs import units
 from labs.catalogue import ANALYTES
+from symptoms.catalogue import SYMPTOMS
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 START = NOW - dt.timedelta(days=3)
@@ -254,7 +255,8 @@ def test_the_blood_count_is_judged_from_week_8_until_day_120(since_start, fires)
 
 def reaction(ago, signs=("hives",)):
     return PatientData(1, injections=(InjectionFact(
-        id=1, taken_at=NOW - ago, reactions=frozenset(signs), reported_at=NOW - ago),))
+        id=1, taken_at=NOW - ago, reactions=frozenset(signs), reported_at=NOW - ago,
+        site="right_thigh"),))
 
 
 @pytest.mark.parametrize("ago, fires", [
@@ -283,3 +285,148 @@ def test_tiers_and_audiences_are_the_names_alerts_store():
     assert (data.treatment_start, data.severe_anaemia, data.labs) == (None, False, ())
     with pytest.raises(AttributeError):
         data.patient_id = 2
+
+
+def test_each_rule_starts_with_clinical_md_defaults_its_name_audience_and_guidance():
+    expected = {
+        "systemic_reaction": (
+            "Systemic reaction after an injection", ("care_team",), "emergency",
+            {"lookback_hours": 48, "signs": ["breathing_difficulty", "face_throat_swelling",
+                                             "hives", "dizziness"]}),
+        "neuro_worsening": (
+            "New or rapidly worsening neurological symptoms", ("care_team",), "clinician_today",
+            {"delta": 3, "absolute": 8, "window_days": 14,
+             "codes": ["numbness_hands", "numbness_feet", "balance", "falls", "weakness"]}),
+        "new_visual_symptoms": (
+            "New visual loss or blurred vision", ("care_team",), "same_day",
+            {"min_severity": 1, "lookback_days": 2, "baseline_days": 60, "codes": ["vision"]}),
+        "early_palpitations_weakness": (
+            "Palpitations or muscle weakness early in treatment for severe anaemia",
+            ("care_team",), "same_day",
+            {"first_days": 7, "min_severity": 1, "codes": ["palpitations", "weakness"]}),
+        "potassium_low": ("Potassium low in the first 2 weeks", ("care_team",), "",
+                          {"below": "3.5", "first_days": 14}),
+        "hb_critical": ("Haemoglobin critically low", ("care_team",), "",
+                        {"below_g_dl": "8.0", "lookback_days": 30}),
+        "no_retic_rise": ("No reticulocyte rise by day 10", ("care_team",), "",
+                          {"by_day": 10, "stop_after_day": 28, "min_rise_percent": 0}),
+        "no_hb_mcv_improvement": (
+            "Hb/MCV not improving by week 8", ("care_team",), "",
+            {"by_day": 56, "stop_after_day": 120, "hb_low_g_dl": "12.0", "hb_min_rise": "0.5",
+             "mcv_high_fl": "98", "mcv_min_fall": "2"}),
+        "injection_site_infection": (
+            "Injection site painful, hot or swollen > 48 h", ("patient", "care_team"), "site",
+            {"persist_hours": 48, "min_signs": 2, "lookback_days": 14,
+             "signs": ["redness", "swelling", "persistent_pain"]}),
+        "missed_doses": (
+            "Missed doses", ("patient", "care_team"), "",
+            {"induction_late_hours": 24, "maintenance_missed_count": 2,
+             "maintenance_late_days": 14, "lookback_days": 120, "reminder_repeat_count": 2,
+             "reminder_repeat_hours": 4}),
+    }
+    actual = {code: (spec.name, spec.audience, spec.guidance, spec.defaults)
+              for code, spec in rules.REGISTRY.items()}
+    assert actual == expected
+    assert all(code == spec.code for code, spec in rules.REGISTRY.items())
+
+
+def test_every_symptom_code_a_rule_watches_is_in_the_symptom_catalogue():
+    # A typo would silently switch the flag off: no entry would ever match it.
+    catalogue = {row[0] for row in SYMPTOMS}
+    for spec in rules.REGISTRY.values():
+        assert set(spec.defaults.get("codes", ())) <= catalogue, spec.code
+
+
+def palpitations(since_start, recorded_ago=dt.timedelta(0)):
+    start = NOW - since_start
+    return PatientData(1, treatment_start=start, severe_anaemia=True, symptoms=(
+        SymptomFact(code="palpitations", severity=3, recorded_at=NOW - recorded_ago),))
+
+
+def test_palpitations_a_second_after_day_7_no_longer_count():
+    assert run("early_palpitations_weakness", palpitations(dt.timedelta(days=7))) != []
+    assert run("early_palpitations_weakness", palpitations(dt.timedelta(days=7) + SECOND)) == []
+
+
+def test_palpitations_recorded_before_treatment_began_or_in_the_future_do_not_count():
+    start = dt.timedelta(days=2)
+    assert run("early_palpitations_weakness", palpitations(start, recorded_ago=start)) != []
+    assert run("early_palpitations_weakness",
+               palpitations(start, recorded_ago=start + SECOND)) == []
+    assert run("early_palpitations_weakness", palpitations(start, recorded_ago=-SECOND)) == []
+    assert run("early_palpitations_weakness", palpitations(-dt.timedelta(days=1))) == []
+
+
+def potassium(taken):
+    return PatientData(1, treatment_start=START, labs=(lab(rules.LOINC_POTASSIUM, "3.1", taken),))
+
+
+def test_potassium_counts_from_the_start_of_treatment_until_now():
+    assert run("potassium_low", potassium(START)) != []
+    assert run("potassium_low", potassium(START - SECOND)) == []
+    assert run("potassium_low", potassium(NOW)) != []
+    assert run("potassium_low", potassium(NOW + SECOND)) == []
+
+
+def test_a_haemoglobin_dated_in_the_future_is_not_the_latest_result():
+    data = PatientData(1, labs=(lab(rules.LOINC_HB, "7", NOW - dt.timedelta(days=1), id=1),
+                                lab(rules.LOINC_HB, "13", NOW + SECOND, id=2)))
+    assert run("hb_critical", data) != []
+
+
+def retic_series(*points, since_start=11, min_rise_percent=None):
+    start = NOW - dt.timedelta(days=since_start)
+    data = PatientData(1, treatment_start=start, labs=tuple(
+        lab(rules.LOINC_RETIC_ABSOLUTE, value, start + offset, id=i)
+        for i, (value, offset) in enumerate(points)))
+    spec = rules.REGISTRY["no_retic_rise"]
+    thresholds = dict(spec.defaults)
+    if min_rise_percent is not None:
+        thresholds["min_rise_percent"] = min_rise_percent
+    return spec.func(data, now=NOW, thresholds=thresholds)
+
+
+@pytest.mark.parametrize("after, fires", [("32.9999", True), ("33", False), ("33.0001", False)])
+def test_an_admin_can_ask_for_a_10_percent_reticulocyte_rise(after, fires):
+    points = (("30", -dt.timedelta(days=1)), (after, dt.timedelta(days=6)))
+    assert bool(retic_series(*points, min_rise_percent=10)) is fires
+
+
+def test_a_reticulocyte_result_on_day_10_itself_still_counts_as_the_rise():
+    day_10 = dt.timedelta(days=10)
+    assert retic_series(("30", -dt.timedelta(days=1)), ("60", day_10)) == []
+    assert retic_series(("30", -dt.timedelta(days=1)), ("60", day_10 + SECOND)) != []
+
+
+def test_a_result_taken_at_the_first_dose_is_the_baseline_not_the_response():
+    assert retic_series(("30", dt.timedelta(0)), ("29", dt.timedelta(days=5))) != []
+    assert retic_series(("30", SECOND), ("29", dt.timedelta(days=5))) == []  # no baseline
+
+
+def test_the_percentage_series_is_judged_when_there_is_no_absolute_baseline():
+    start = NOW - dt.timedelta(days=11)
+    data = PatientData(1, treatment_start=start, labs=(
+        lab(rules.LOINC_RETIC_PERCENT, "1.0", start - dt.timedelta(days=1), id=1),
+        lab(rules.LOINC_RETIC_PERCENT, "2.5", start + dt.timedelta(days=6), id=2)))
+    assert run("no_retic_rise", data) == []
+
+
+def test_saved_settings_override_only_what_they_name():
+    data = PatientData(1, labs=(lab(rules.LOINC_HB, "7", NOW - dt.timedelta(days=40)),))
+    assert rules.run_rules(data, now=NOW, config={}) == []  # 40 days: outside the 30-day lookback
+    config = {"hb_critical": {"lookback_days": 60}}
+    [finding] = rules.run_rules(data, now=NOW, config=config)
+    assert finding.clinician_message.endswith("(below 8).")
+
+
+@pytest.mark.parametrize("fact", [
+    InjectionFact(id=1, taken_at=NOW, reactions=frozenset(), reported_at=NOW, site="x"),
+    SymptomFact(code="vision", severity=1, recorded_at=NOW),
+    LabFact(id=1, loinc=rules.LOINC_HB, value=Decimal(8), taken_at=NOW),
+    DoseFact(id=1, due_at=NOW, phase_kind="induction", status="open"),
+    rules.Finding("r", "urgent", "k", "", ""),
+    rules.RuleSpec("x", "X", rules.REVIEW, rules.hb_critical),
+])
+def test_a_snapshot_or_finding_cannot_be_changed_once_made(fact):
+    with pytest.raises(AttributeError):
+        fact.id = 2
