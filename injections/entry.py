@@ -11,6 +11,8 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from b12care.accounts.models import PatientProfile
 
 from . import plausibility, scheduling, selectors, services
@@ -115,13 +117,16 @@ def log_page(patient: PatientProfile, *, now: dt.datetime, dose_id: str = "",
     return LogPage(readiness, self_reason(readiness), suggestion, row, initial)
 
 
-def _dose_near(patient: PatientProfile, taken_at: dt.datetime) -> tuple[PlannedDose | None, bool]:
+def _dose_near(patient: PatientProfile, taken_at: dt.datetime,
+               exclude_pk: int | None = None) -> tuple[PlannedDose | None, bool]:
     """The planned dose an injection at ``taken_at`` would fulfil (and True), else the next
-    open dose after it (and False), else (None, False). Reads only; the service matches."""
+    open dose after it (and False), else (None, False). Reads only; the service matches.
+    ``exclude_pk``: the entry being corrected (the dose it fulfils is free again)."""
     active = PlannedDose.objects.select_related("phase").filter(
         patient=patient, regimen__status="active")
+    untaken = Q(status__in=[DoseStatus.OPEN, DoseStatus.MISSED])
     candidates = list(active.filter(
-        status__in=[DoseStatus.OPEN, DoseStatus.MISSED],
+        untaken | Q(injection_id=exclude_pk) if exclude_pk else untaken,
         due_at__gte=taken_at - scheduling.MAX_MATCH_WINDOW,
         due_at__lte=taken_at + scheduling.MAX_MATCH_WINDOW))
     key = scheduling.nearest_open_dose(
@@ -151,7 +156,7 @@ def log_verdict(patient: PatientProfile, *, taken_at: dt.datetime, product: str,
     the phase's and the product's range, another injection close by, and whether it comes long
     before the next dose. ``exclude_pk``: the entry being corrected. A form already recorded
     (double submit) has nothing to check: the service returns the entry it recorded."""
-    planned, matched = _dose_near(patient, taken_at)
+    planned, matched = _dose_near(patient, taken_at, exclude_pk)
     window = planned.window if planned is not None else None
     other = _nearest_injection(patient, taken_at, within=plausibility.min_gap(window),
                                exclude_pk=exclude_pk, form_token=form_token)

@@ -186,7 +186,9 @@ class InjectionForm(ConfirmableForm, forms.ModelForm):
             data[name] = name in data.get("local_reactions", [])
         for name in SYSTEMIC_REACTIONS:
             data[name] = name in data.get("systemic_reactions", [])
-        answer, data["timing"] = data.get("timing") or "", ""
+        # A correction keeps the answer given when the entry was logged, unless changed.
+        answer = data.get("timing") or (self.instance.timing if self.instance.pk else "")
+        data["timing"] = ""
         needed = ("taken_at", "product", "dose", "unit")
         if self.checker is None or any(data.get(name) is None for name in needed):
             return data

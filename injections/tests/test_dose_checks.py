@@ -137,6 +137,26 @@ def test_a_timing_answer_is_not_recorded_when_the_question_was_not_asked(patient
     assert Injection.objects.get().timing == ""
 
 
+def test_correcting_an_entry_asks_nothing_new(patient_client, regimen):
+    patient_client.post(reverse("injections:log"), log_form())
+    injection = Injection.objects.get()
+    response = patient_client.post(reverse("injections:edit", args=[injection.pk]),
+                                   log_form(notes="Left thigh, fine", form_token=""))
+    assert response.status_code == 302
+    injection.refresh_from_db()
+    assert injection.notes == "Left thigh, fine" and injection.planned_dose.sequence == 1
+
+
+def test_correcting_an_early_dose_keeps_its_answer(patient_client, far_dose):
+    patient_client.post(reverse("injections:log"), log_form(timing="early"))
+    injection = Injection.objects.get()
+    response = patient_client.post(reverse("injections:edit", args=[injection.pk]),
+                                   log_form(notes="Early, as agreed", form_token=""))
+    assert response.status_code == 302
+    injection.refresh_from_db()
+    assert injection.timing == "early" and injection.planned_dose is not None
+
+
 # --- The home: "Log this dose" only when it is due ---------------------------------------------
 
 def test_a_dose_47_days_away_has_no_log_this_dose_button(patient_client, far_dose):
