@@ -151,11 +151,13 @@ def _nearest_injection(patient: PatientProfile, taken_at: dt.datetime, *, within
 
 
 def log_verdict(patient: PatientProfile, *, taken_at: dt.datetime, product: str, dose, unit: str,
-                exclude_pk: int | None = None, form_token: str = "") -> plausibility.Verdict:
+                exclude_pk: int | None = None, form_token: str = "",
+                on_behalf: bool = False) -> plausibility.Verdict:
     """The guard rails on one logged injection (injections/plausibility.py): its dose against
     the phase's and the product's range, another injection close by, and whether it comes long
     before the next dose. ``exclude_pk``: the entry being corrected. A form already recorded
-    (double submit) has nothing to check: the service returns the entry it recorded."""
+    (double submit) has nothing to check: the service returns the entry it recorded.
+    ``on_behalf``: a clinician logs for the patient (the words name the patient's dose)."""
     planned, matched = _dose_near(patient, taken_at, exclude_pk)
     window = planned.window if planned is not None else None
     other = _nearest_injection(patient, taken_at, within=plausibility.min_gap(window),
@@ -165,11 +167,12 @@ def log_verdict(patient: PatientProfile, *, taken_at: dt.datetime, product: str,
     phase = planned.phase if planned is not None else _first_phase(patient)
     usual = (phase.dose, phase.unit) if phase is not None else None
     return plausibility.verdict(
-        *plausibility.dose_findings(product=product, dose=dose, unit=unit, usual=usual),
+        *plausibility.dose_findings(product=product, dose=dose, unit=unit, usual=usual,
+                                    usual_words="their usual" if on_behalf else "your usual"),
         plausibility.gap_finding(taken_at=taken_at, other=other, window=window, tz=patient.tz),
         plausibility.early_finding(taken_at=taken_at, matched=matched, tz=patient.tz,
                                    next_due=planned.due_at if planned else None,
-                                   next_window=window),
+                                   next_window=window, whose="Their" if on_behalf else "Your"),
     )
 
 

@@ -156,13 +156,14 @@ def gap_finding(*, taken_at: dt.datetime, other: dt.datetime | None,
     side = "before" if other <= taken_at else "after"
     local = other.astimezone(tz)
     return Finding(CONFIRM, "close_to_another", (
-        f"You already logged an injection on {local:%a %-d %b at %H:%M}, {duration_words(gap)} "
+        f"An injection is already logged on {local:%a %-d %b at %H:%M}, {duration_words(gap)} "
         f"{side} this one. Is this really a second injection? If it is the same one, cancel "
         "instead."))
 
 
 def early_finding(*, taken_at: dt.datetime, matched: bool, next_due: dt.datetime | None,
-                  next_window: dt.timedelta | None, tz: zoneinfo.ZoneInfo) -> Finding | None:
+                  next_window: dt.timedelta | None, tz: zoneinfo.ZoneInfo,
+                  whose: str = "Your") -> Finding | None:
     """Ask "early or extra?" when the injection fulfils no dose and comes more than a window
     before the next one is due."""
     if matched or next_due is None or next_window is None:
@@ -170,7 +171,7 @@ def early_finding(*, taken_at: dt.datetime, matched: bool, next_due: dt.datetime
     if taken_at >= next_due - next_window:
         return None
     return Finding(ASK_TIMING, "early_or_extra", (
-        f"Your next dose is not due until {local_day(next_due, tz):%a %-d %b %Y}. Is this that "
+        f"{whose} next dose is not due until {local_day(next_due, tz):%a %-d %b %Y}. Is this that "
         "dose, taken early, or an extra dose?"))
 
 

@@ -63,7 +63,8 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
         readiness = entry.readiness_for_choice(patient, request.POST.get("administered_by"))
         form = InjectionForm(request.POST, patient=patient,
                              allow_self=readiness.ready if readiness else True,
-                             checker=functools.partial(entry.log_verdict, patient))
+                             checker=functools.partial(entry.log_verdict, patient,
+                                                       on_behalf=request.user.role != Role.PATIENT))
         recorded = _record(request, form, patient, now=now)
         if recorded is not None:
             return _logged(request, recorded, done_url)
@@ -106,6 +107,8 @@ def _logged(request: HttpRequest, recorded: services.Recorded, done_url: str) ->
         what = ("for " + selectors.phase_label(recorded.planned_dose.phase,
                                                recorded.planned_dose.sequence)
                 if recorded.planned_dose else "as an extra dose")
+        if recorded.planned_dose and recorded.injection.timing == "early":
+            what += ", taken early"
         messages.success(request, f"Injection recorded {what}.")
     else:
         messages.info(request, "This injection was already recorded.")
@@ -178,8 +181,9 @@ def injection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     readiness = services.self_injection_readiness(patient)
     form = InjectionForm(request.POST or None, instance=injection, patient=patient,
                          allow_self=readiness.ready,
-                         checker=functools.partial(entry.log_verdict, patient,
-                                                   exclude_pk=injection.pk))
+                         checker=functools.partial(
+                             entry.log_verdict, patient, exclude_pk=injection.pk,
+                             on_behalf=request.user.role != Role.PATIENT))
     if request.method == "POST" and form.is_valid():
         values = form.service_values()
         injection.refresh_from_db()  # the form wrote into the instance; the service decides

@@ -89,7 +89,7 @@ def test_a_second_injection_within_24_hours_needs_confirmation(patient_client, p
     data = log_form(taken_at="2026-11-24T09:30", timing="extra")
     response = patient_client.post(reverse("injections:log"), data)
     page = response.content.decode()
-    assert "You already logged an injection on Tue 24 Nov at 08:00, 1 hour before this one" in page
+    assert "An injection is already logged on Tue 24 Nov at 08:00, 1 hour before this one" in page
     assert Injection.objects.count() == 1
     response = patient_client.post(reverse("injections:log"), confirmed(response, data))
     assert response.status_code == 302
@@ -248,3 +248,20 @@ def test_the_admin_checks_a_template_phase_dose(client, admin_user, overrides, s
     stored = template.phases.get()
     expected = (overrides["dose"], overrides.get("unit", "mg")) if saved else ("1", "mg")
     assert (stored.dose, stored.unit) == (Decimal(expected[0]), expected[1])
+
+
+def test_an_early_dose_says_so_after_saving_and_in_the_history(patient_client, far_dose):
+    response = patient_client.post(reverse("injections:log"), log_form(timing="early"),
+                                   follow=True)
+    assert "Injection recorded for maintenance dose 1, taken early." in response.content.decode()
+    history = patient_client.get(reverse("injections:overview")).content.decode()
+    assert "Maintenance dose 1, taken early" in history
+
+
+def test_a_clinician_logging_for_the_patient_is_asked_about_their_usual_dose(
+    clinician_client, patient, regimen
+):
+    url = reverse("injections:log_for_patient", args=[patient.pk])
+    page = clinician_client.post(url, log_form(dose="2")).content.decode()
+    assert "2 mg is 2× their usual 1 mg. Is that right?" in page
+    assert not Injection.objects.exists()

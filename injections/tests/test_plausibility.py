@@ -96,7 +96,7 @@ def test_a_second_injection_closer_than_24_hours_or_the_window_needs_confirmatio
 
 def test_the_close_injection_is_named_in_the_patients_zone():
     found = p.gap_finding(taken_at=T, other=T - dt.timedelta(hours=2), window=None, tz=LONDON)
-    assert found.message.startswith("You already logged an injection on Tue 24 Nov at 07:00, "
+    assert found.message.startswith("An injection is already logged on Tue 24 Nov at 07:00, "
                                     "2 hours before this one.")
 
 
