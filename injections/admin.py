@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from b12care.core import events
 
+from .forms import PhaseDoseAdminForm
 from .models import (
     Injection,
     Phase,
@@ -20,6 +21,7 @@ from .models import (
 
 class TemplatePhaseInline(admin.StackedInline):
     model = TemplatePhase
+    form = PhaseDoseAdminForm
     extra = 0
 
 
@@ -37,9 +39,11 @@ class ProtocolTemplateAdmin(admin.ModelAdmin):
 
 class PhaseInline(admin.TabularInline):
     model = Phase
+    form = PhaseDoseAdminForm
     extra = 0
-    fields = ("order", "kind", "product", "dose", "unit", "repeat", "interval", "weekdays",
-              "end_kind", "count", "until", "time_of_day", "start_date", "ended_on", "rrule")
+    fields = ("order", "kind", "product", "dose", "unit", "confirm_dose", "repeat", "interval",
+              "weekdays", "end_kind", "count", "until", "time_of_day", "start_date", "ended_on",
+              "rrule")
     readonly_fields = ("rrule",)
 
 

@@ -10,7 +10,7 @@ from django import forms
 
 from b12care.accounts.models import PatientProfile
 
-from . import scheduling
+from . import plausibility, scheduling
 from .models import (
     LOCAL_REACTIONS,
     SYSTEMIC_REACTIONS,
@@ -21,6 +21,7 @@ from .models import (
     ProtocolTemplate,
     Site,
     SuitabilityAssessment,
+    Timing,
     TrainingRecord,
     Weekday,
 )
@@ -63,14 +64,56 @@ class LocalDateTimeField(forms.DateTimeField):
         return scheduling.to_utc(naive.date(), naive.time(), self.tz)
 
 
+class ConfirmableForm(forms.Form):
+    """A form whose entry may need an explicit "yes, it is right" (injections/plausibility.py).
+
+    Refusals come from the model's ``clean()`` (a ticked box never skips them); while a
+    confirmation is pending, ``apply_verdict`` shows the findings with a tick box: the form is
+    re-rendered with everything typed kept. The hidden ``confirmed_for`` names what was
+    confirmed, so an entry changed after ticking needs a new confirmation."""
+
+    confirm = forms.BooleanField(required=False, label="Yes, this is right: save it")
+    confirmed_for = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def init_confirmation(self) -> None:
+        self.findings: list[plausibility.Finding] = []
+        self.needs_confirmation = self.asks_timing = False
+        if self.is_bound:
+            self.data = self.data.copy()
+
+    def apply_verdict(self, verdict: plausibility.Verdict, *, require: bool = True) -> None:
+        """``require``: refuse to go on without the confirmation (False: only show it, as
+        on a preview)."""
+        if verdict.refusals:  # the model's clean() puts them on the form (never skipped)
+            return
+        self.findings = [f for f in verdict.findings if f.kind != plausibility.REFUSE]
+        signature = verdict.signature
+        if not signature:
+            return
+        confirmed = (self.cleaned_data.get("confirm")
+                     and self.cleaned_data.get("confirmed_for") == signature)
+        if not confirmed:
+            self.needs_confirmation = True
+            self.data[self.add_prefix("confirmed_for")] = signature
+            self.data.pop(self.add_prefix("confirm"), None)
+            if require:
+                self.add_error("confirm", "Check the entry above. If it is right, tick this "
+                                          "box and save again.")
+
+
 SITE_HELP = ("We suggest the site you have used least recently. Avoid a site that is sore, red "
              "or swollen. The buttock (dorsogluteal) site is not advised.")
 
 
-class InjectionForm(forms.ModelForm):
-    """Log (or correct) one injection. ``allow_self`` comes from the readiness check."""
+class InjectionForm(ConfirmableForm, forms.ModelForm):
+    """Log (or correct) one injection. ``allow_self`` comes from the readiness check;
+    ``checker(taken_at=, product=, dose=, unit=)`` returns the guard rails' verdict."""
 
     form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    timing = forms.TypedChoiceField(
+        label="Which is it?", required=False, widget=forms.RadioSelect,
+        choices=Timing.choices, empty_value="",
+    )
     local_reactions = forms.MultipleChoiceField(
         label="At the injection site", required=False, widget=forms.CheckboxSelectMultiple,
         choices=list(LOCAL_REACTIONS.items()),
@@ -104,14 +147,16 @@ class InjectionForm(forms.ModelForm):
         }
 
     def __init__(self, *args, patient: PatientProfile, allow_self: bool, self_reason: str = "",
-                 **kwargs):
+                 checker=None, **kwargs):
         instance = kwargs.get("instance")
         initial = kwargs.setdefault("initial", {})
         if instance is not None and instance.pk:
             initial["local_reactions"] = [k for k in LOCAL_REACTIONS if getattr(instance, k)]
             initial["systemic_reactions"] = [k for k in SYSTEMIC_REACTIONS if getattr(instance, k)]
         super().__init__(*args, **kwargs)
+        self.init_confirmation()
         self.patient = patient
+        self.checker = checker
         field = LocalDateTimeField(tz=patient.tz, label=self.fields["taken_at"].label,
                                    help_text=f"In your time zone ({patient.timezone}).")
         self.fields["taken_at"] = field
@@ -127,7 +172,7 @@ class InjectionForm(forms.ModelForm):
         if "dose" in self.initial:
             self.initial["dose"] = _plain_decimal(self.initial["dose"])
         self.helper = _helper(
-            "form_token",
+            "form_token", "confirmed_for",
             Field("taken_at"),
             "site",
             "administered_by",
@@ -141,6 +186,22 @@ class InjectionForm(forms.ModelForm):
             data[name] = name in data.get("local_reactions", [])
         for name in SYSTEMIC_REACTIONS:
             data[name] = name in data.get("systemic_reactions", [])
+        # A correction keeps the answer given when the entry was logged, unless changed.
+        answer = data.get("timing") or (self.instance.timing if self.instance.pk else "")
+        data["timing"] = ""
+        needed = ("taken_at", "product", "dose", "unit")
+        if self.checker is None or any(data.get(name) is None for name in needed):
+            return data
+        verdict = self.checker(**{name: data[name] for name in needed},
+                               form_token=data.get("form_token") or "")
+        self.apply_verdict(verdict)
+        if verdict.asks_timing and not verdict.refusals:
+            self.asks_timing = True
+            if answer:
+                data["timing"] = answer  # recorded only when the question was asked
+            else:
+                self.add_error("timing", "Choose whether this is your next dose taken early "
+                                         "or an extra dose.")
         return data
 
     def offer_self(self, allow_self: bool, self_reason: str = "") -> None:
@@ -159,6 +220,7 @@ class InjectionForm(forms.ModelForm):
         data = self.cleaned_data
         values = {name: data[name] for name in self.Meta.fields}
         values["lot_number"] = values["lot_number"] or ""
+        values["timing"] = data.get("timing") or ""
         values["notes"] = values["notes"] or ""
         for name in (*LOCAL_REACTIONS, *SYSTEMIC_REACTIONS):
             values[name] = data[name]
@@ -187,8 +249,10 @@ class RegimenFromTemplateForm(forms.Form):
         self.helper = _helper()
 
 
-class PhaseForm(forms.ModelForm):
-    """One phase as plain choices; the RRULE is built from them (never typed)."""
+class PhaseForm(ConfirmableForm, forms.ModelForm):
+    """One phase as plain choices; the RRULE is built from them (never typed). A dose outside
+    the product's range, or a change of a stored phase's dose, needs a confirmation to save
+    (``saving``: the clinician pressed Save, not Preview)."""
 
     weekdays = forms.MultipleChoiceField(
         choices=Weekday.choices, required=False, widget=forms.CheckboxSelectMultiple,
@@ -210,11 +274,14 @@ class PhaseForm(forms.ModelForm):
         help_texts = {"count": "Only for 'After a number of doses'.",
                       "until": "Only for 'On a date'."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, saving: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.init_confirmation()
+        self.saving = saving
         self.initial["weekdays"] = list(self.instance.weekday_codes)
         self.initial["dose"] = _plain_decimal(self.initial.get("dose"))
         self.helper = _helper(
+            "confirmed_for",
             Fieldset("Dose", "kind", "product", "dose", "unit"),
             Fieldset("How often", "repeat", "interval", "weekdays", "time_of_day", "start_date"),
             Fieldset("When it ends", "end_kind", "count", "until"),
@@ -237,9 +304,20 @@ class PhaseForm(forms.ModelForm):
             data["count"] = None
         if end_kind != EndKind.UNTIL:
             data["until"] = None
+        self.check_dose(data)
         return data
 
+    def check_dose(self, data: dict) -> None:
+        if data.get("dose") is None or not data.get("product") or not data.get("unit"):
+            return
+        stored = self.instance
+        usual = (stored.dose, stored.unit) if stored.pk else None
+        self.apply_verdict(plausibility.verdict(*plausibility.dose_findings(
+            product=data["product"], dose=data["dose"], unit=data["unit"], usual=usual,
+            usual_words="the phase's current dose of")), require=self.saving)
+
     def phase_values(self) -> dict:
+        """The phase's own fields (not the confirmation)."""
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
 
 
@@ -321,3 +399,28 @@ class SupplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+
+
+class PhaseDoseAdminForm(forms.ModelForm):
+    """The admin's phase rows (templates and patients' regimens): a dose outside the product's
+    usual range, or a change of a saved dose, is saved only with "Confirm an unusual dose"
+    ticked; one far outside is refused by the model whatever is ticked."""
+
+    confirm_dose = forms.BooleanField(
+        required=False, label="Confirm an unusual dose",
+        help_text="Needed only when the dose is outside the product's usual range or changed.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("dose") is None or not data.get("product") or not data.get("unit"):
+            return data
+        stored = self.instance
+        usual = (stored.dose, stored.unit) if stored.pk else None
+        findings = plausibility.dose_findings(
+            product=data["product"], dose=data["dose"], unit=data["unit"], usual=usual,
+            usual_words="the saved dose of")
+        confirmations = [f.message for f in findings if f.kind == plausibility.CONFIRM]
+        if confirmations and not data.get("confirm_dose"):
+            self.add_error("confirm_dose", " ".join(confirmations)
+                           + " If it is right, tick “Confirm an unusual dose” and save again.")
+        return data

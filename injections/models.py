@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from b12care.accounts.models import PatientProfile
 from b12care.core.models import TimeStampedModel
 
-from . import describe, scheduling
+from . import describe, plausibility, scheduling
 
 
 class Product(models.TextChoices):
@@ -90,6 +90,16 @@ class PhaseFields(models.Model):
     @property
     def dose_text(self) -> str:
         return f"{self.dose.normalize():f} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        refuse_implausible_dose(self)
+
+
+def refuse_implausible_dose(obj) -> None:
+    """A dose far outside the product's range is never saved, whatever the form sent."""
+    refusal = plausibility.dose_refusal(product=obj.product, dose=obj.dose, unit=obj.unit)
+    if refusal is not None:
+        raise ValidationError({"dose": refusal.message})
 
 
 class ProtocolTemplate(TimeStampedModel):
@@ -220,6 +230,7 @@ class Phase(PhaseFields):
         return self.end_kind == EndKind.OPEN and self.ended_on is None
 
     def clean(self) -> None:
+        super().clean()
         if self.end_kind == EndKind.COUNT and not self.count:
             raise ValidationError({"count": "Give the number of doses."})
         if self.end_kind == EndKind.UNTIL and not self.until:
@@ -381,6 +392,13 @@ SYSTEMIC_REACTIONS = {
 INFLAMED_SITE_REACTIONS = ("redness", "swelling", "persistent_pain")
 
 
+class Timing(models.TextChoices):
+    """The patient's answer when an injection came long before the next dose was due."""
+
+    EARLY = "early", "My next dose, taken early"
+    EXTRA = "extra", "An extra dose"
+
+
 class Injection(TimeStampedModel):
     """One injection given. Reactions are booleans so alert rules can filter on them."""
 
@@ -409,6 +427,10 @@ class Injection(TimeStampedModel):
     face_throat_swelling = models.BooleanField("swelling of face, lips or throat", default=False)
     dizziness = models.BooleanField("dizziness or feeling faint", default=False)
     notes = models.TextField(blank=True, max_length=2000)
+    timing = models.CharField(
+        max_length=8, choices=Timing.choices, blank=True,
+        help_text="Asked only when it came long before the next dose: early or extra.",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -436,6 +458,9 @@ class Injection(TimeStampedModel):
     @property
     def dose_text(self) -> str:
         return f"{self.dose.normalize():f} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        refuse_implausible_dose(self)
 
     @property
     def site_inflamed(self) -> bool:

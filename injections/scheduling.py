@@ -309,6 +309,15 @@ def is_overdue(deadline: dt.datetime, *, now: dt.datetime) -> bool:
     return deadline < now
 
 
+def is_due(due_at: dt.datetime, *, window_end: dt.datetime, grace_end: dt.datetime,
+           now: dt.datetime) -> bool:
+    """Whether a dose is there to log now: its matching window is open (from ``window`` before
+    the due time to ``window_end``) or it is overdue. Earlier, the home offers no "Log this
+    dose" (an injection then would be early or extra)."""
+    window_start = due_at - (window_end - due_at)
+    return window_start <= now <= window_end or is_overdue(grace_end, now=now)
+
+
 @dataclass(frozen=True)
 class DoseOutcome:
     due_at: dt.datetime

@@ -143,6 +143,8 @@ def dose_row(dose: PlannedDose, phases_by_id: dict[int, Phase], tz, now) -> dict
         "label": phase_label(phase, dose.sequence) if phase else f"dose {dose.sequence}",
         "phase": phase,
         "overdue": scheduling.is_overdue(dose.grace_end, now=now),
+        "due": scheduling.is_due(dose.due_at, window_end=dose.window_end,
+                                 grace_end=dose.grace_end, now=now),
     }
 
 

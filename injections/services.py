@@ -35,6 +35,7 @@ from .models import (
     SuitabilityAssessment,
     Supply,
     TemplatePhase,
+    Timing,
     TrainingRecord,
 )
 from .selectors import readiness_reasons
@@ -400,7 +401,8 @@ def training_record(*, patient: PatientProfile, by: User, observed_on: dt.date,
 # --- Injection log ----------------------------------------------------------------------------
 
 INJECTION_FIELDS = ("taken_at", "product", "dose", "unit", "lot_number", "expiry_date", "site",
-                    "administered_by", "pain", "notes", *LOCAL_REACTIONS, *SYSTEMIC_REACTIONS)
+                    "administered_by", "pain", "notes", "timing", *LOCAL_REACTIONS,
+                    *SYSTEMIC_REACTIONS)
 
 
 @dataclass
@@ -445,7 +447,8 @@ def _warnings(injection: Injection, *, now: dt.datetime) -> list[str]:
 
 
 def _match(injection: Injection) -> PlannedDose | None:
-    """Attach ``injection`` to the nearest open (or missed) planned dose within its window."""
+    """Attach ``injection`` to the nearest open (or missed) planned dose within its window;
+    outside every window, to the next open dose when the patient said it was taken early."""
     taken = injection.taken_at
     candidates = list(
         # Only the doses: locking the joined regimen row too would block other writers'
@@ -461,9 +464,16 @@ def _match(injection: Injection) -> PlannedDose | None:
     key = scheduling.nearest_open_dose(
         [scheduling.OpenDose(d.pk, d.due_at, d.window) for d in candidates], taken
     )
-    if key is None:
+    if key is not None:
+        dose = next(d for d in candidates if d.pk == key)
+    elif injection.timing == Timing.EARLY:  # the patient said: my next dose, taken early
+        dose = (PlannedDose.objects.select_for_update(of=("self",))
+                .filter(patient=injection.patient, regimen__status=RegimenStatus.ACTIVE,
+                        status=DoseStatus.OPEN, due_at__gt=taken).order_by("due_at").first())
+        if dose is None:
+            return None
+    else:
         return None
-    dose = next(d for d in candidates if d.pk == key)
     dose.status = DoseStatus.TAKEN
     dose.injection = injection
     dose.save(update_fields=["status", "injection"])

@@ -4,6 +4,7 @@ Every patient-data query goes through b12care.accounts.access (outsiders get 404
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -61,7 +62,9 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
     if request.method == "POST":
         readiness = entry.readiness_for_choice(patient, request.POST.get("administered_by"))
         form = InjectionForm(request.POST, patient=patient,
-                             allow_self=readiness.ready if readiness else True)
+                             allow_self=readiness.ready if readiness else True,
+                             checker=functools.partial(entry.log_verdict, patient,
+                                                       on_behalf=request.user.role != Role.PATIENT))
         recorded = _record(request, form, patient, now=now)
         if recorded is not None:
             return _logged(request, recorded, done_url)
@@ -104,6 +107,8 @@ def _logged(request: HttpRequest, recorded: services.Recorded, done_url: str) ->
         what = ("for " + selectors.phase_label(recorded.planned_dose.phase,
                                                recorded.planned_dose.sequence)
                 if recorded.planned_dose else "as an extra dose")
+        if recorded.planned_dose and recorded.injection.timing == "early":
+            what += ", taken early"
         messages.success(request, f"Injection recorded {what}.")
     else:
         messages.info(request, "This injection was already recorded.")
@@ -175,7 +180,10 @@ def injection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = injection.patient
     readiness = services.self_injection_readiness(patient)
     form = InjectionForm(request.POST or None, instance=injection, patient=patient,
-                         allow_self=readiness.ready)
+                         allow_self=readiness.ready,
+                         checker=functools.partial(
+                             entry.log_verdict, patient, exclude_pk=injection.pk,
+                             on_behalf=request.user.role != Role.PATIENT))
     if request.method == "POST" and form.is_valid():
         values = form.service_values()
         injection.refresh_from_db()  # the form wrote into the instance; the service decides
@@ -310,7 +318,8 @@ def phase_edit(request: HttpRequest, patient_id: int, phase_id: int | None = Non
         messages.info(request, "Create a regimen first.")
         return redirect("injections:regimen_new", patient_id=patient.pk)
     now = timezone.now()
-    form = PhaseForm(request.POST or None, instance=drafts.draft_of(phase))
+    form = PhaseForm(request.POST or None, instance=drafts.draft_of(phase),
+                     saving="save" in request.POST)
     rows = None
     if request.method == "POST" and form.is_valid():
         values = form.phase_values()
