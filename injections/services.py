@@ -521,22 +521,39 @@ def injection_record(
     return Recorded(injection, True, list(findings), _warnings(injection, now=now), dose)
 
 
-def can_change(injection: Injection, user: User, *, now: dt.datetime) -> bool:
-    """Patients may correct or delete their own entry for 24 hours; clinicians (already
-    scoped to their patients by the view) at any time. The history keeps every version."""
+TOO_OLD_TO_CHANGE = ("Entries older than 24 hours can only be changed by your clinic. Ask them "
+                     "if something is wrong.")
+
+
+def change_refusal(injection: Injection, user: User, *, now: dt.datetime) -> str | None:
+    """Why ``user`` may not correct or delete ``injection`` at ``now``, or None if they may.
+
+    Patients may change only entries they recorded themselves, for 24 hours; an entry their
+    clinic recorded is the clinic's (the patient sees it read-only). Clinicians (already
+    scoped to their patients by the caller) may correct any entry at any time. The history
+    keeps every version."""
     if user.role in (Role.CLINICIAN, Role.ADMIN):
-        return True
-    return (
-        user.role == Role.PATIENT
-        and injection.patient.user_id == user.pk
-        and now - injection.created_at <= PATIENT_EDIT_PERIOD
-    )
+        return None
+    if user.role != Role.PATIENT or injection.patient.user_id != user.pk:
+        return "Only the patient or their clinic can change this entry."
+    if injection.recorded_by_id != user.pk:
+        return "Your clinic recorded this entry, so only they can change it. Ask them if " \
+               "something is wrong."
+    if now - injection.created_at > PATIENT_EDIT_PERIOD:
+        return TOO_OLD_TO_CHANGE
+    return None
+
+
+def can_change(injection: Injection, user: User, *, now: dt.datetime) -> bool:
+    """Whether ``user`` may correct or delete ``injection`` at ``now`` (see change_refusal)."""
+    return change_refusal(injection, user, now=now) is None
 
 
 @transaction.atomic
 def injection_update(*, injection: Injection, by: User, now: dt.datetime, **values) -> Recorded:
-    if not can_change(injection, by, now=now):
-        raise PermissionDenied("Entries older than 24 hours can only be changed by your clinic.")
+    refusal = change_refusal(injection, by, now=now)
+    if refusal:
+        raise PermissionDenied(refusal)
     unknown = set(values) - set(INJECTION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown injection fields: {sorted(unknown)}")
@@ -561,8 +578,9 @@ def injection_update(*, injection: Injection, by: User, now: dt.datetime, **valu
 @transaction.atomic
 def injection_delete(*, injection: Injection, by: User, now: dt.datetime) -> None:
     """Delete an entry (the history table keeps it); its planned dose is due again."""
-    if not can_change(injection, by, now=now):
-        raise PermissionDenied("Entries older than 24 hours can only be deleted by your clinic.")
+    refusal = change_refusal(injection, by, now=now)
+    if refusal:
+        raise PermissionDenied(refusal)
     _release(injection, now=now)
     injection.delete()
     # Doses only: a deleted entry raises no red flag at once (the rule sweep looks again).
