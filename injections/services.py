@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from b12care.accounts.models import PatientProfile, Role, User
 from b12care.core import batches, events
@@ -104,7 +105,7 @@ def planned_doses_regenerate(*, patient: PatientProfile, now: dt.datetime) -> Re
         result.removed += PlannedDose.objects.filter(pk__in=stale).delete()[0]
     new = _missing_doses(regimen, [d for d in existing if d.pk not in stale], wanted, now=now,
                          phases_with_doses={d.phase_id for d in existing})
-    PlannedDose.objects.bulk_create(new)
+    bulk_create_with_history(new, PlannedDose, default_date=now)
     result.created = len(new)
     result.missed = planned_doses_mark_missed(patient=patient, now=now, announce=False)
     events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
@@ -174,9 +175,13 @@ def planned_doses_mark_missed(*, patient: PatientProfile, now: dt.datetime,
     """Open doses whose matching window has closed without an injection become missed.
     ``announce=False`` only for a caller that announces the change itself."""
     # due_at < now is implied (window >= 0) and bounds the scan of the patient's index.
-    missed = PlannedDose.objects.filter(
-        patient=patient, status=DoseStatus.OPEN, due_at__lt=now, window_end__lt=now
-    ).update(status=DoseStatus.MISSED)
+    doses = list(PlannedDose.objects.filter(
+        patient=patient, status=DoseStatus.OPEN, due_at__lt=now, window_end__lt=now))
+    for dose in doses:
+        dose.status = DoseStatus.MISSED
+    # Row values and history rows in two statements, however many doses (no plain update():
+    # it would write no history).
+    missed = bulk_update_with_history(doses, PlannedDose, ["status"], default_date=now) or 0
     if missed and announce:
         events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
     return missed
@@ -513,9 +518,12 @@ def injection_record(
         return Recorded(existing, False, [], [], getattr(existing, "planned_dose", None))
     dose = _match(injection)
     if _uses_home_supply(injection):
-        Supply.objects.filter(patient=patient, ampoules_on_hand__gt=0).update(
-            ampoules_on_hand=F("ampoules_on_hand") - 1
-        )
+        # Locked and saved (not a set-wise update) so the supply's history shows each ampoule.
+        supply = Supply.objects.select_for_update().filter(patient=patient,
+                                                           ampoules_on_hand__gt=0).first()
+        if supply is not None:
+            supply.ampoules_on_hand -= 1
+            supply.save(update_fields=["ampoules_on_hand"])
     findings = events.patient_data_changed([patient.pk], {events.INJECTIONS, events.DOSES},
                                            now=now, by=recorded_by)
     return Recorded(injection, True, list(findings), _warnings(injection, now=now), dose)
