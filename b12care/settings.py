@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: answered here, nothing below
+    "b12care.accounts.audit.AuditContextMiddleware",  # request id, address for the audit log
     "csp.middleware.CSPMiddleware",
     "b12care.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,9 +1,9 @@
 """Admin: protocol templates are configured here; clinical rows keep their change history."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from b12care.core import events
+from b12care.core.admin_history import HistoryAdmin
 
 from .forms import PhaseDoseAdminForm
 from .models import (
@@ -48,7 +48,7 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Regimen)
-class RegimenAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+class RegimenAdmin(events.PatientDataAdminMixin, HistoryAdmin):
     change_kinds = (events.DOSES,)
     list_display = ("patient", "name", "status", "start_date")
     list_filter = ("status",)
@@ -66,7 +66,7 @@ class PlannedDoseAdmin(events.PatientDataAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Injection)
-class InjectionAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+class InjectionAdmin(events.PatientDataAdminMixin, HistoryAdmin):
     change_kinds = (events.INJECTIONS, events.DOSES,)
     list_display = ("patient", "taken_at", "site", "administered_by", "pain")
     list_filter = ("site", "administered_by", "breathing_difficulty", "face_throat_swelling")
@@ -75,7 +75,7 @@ class InjectionAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(SuitabilityAssessment, TrainingRecord)
-class ReadinessAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+class ReadinessAdmin(events.PatientDataAdminMixin, HistoryAdmin):
     change_kinds = (events.CARE,)
     raw_id_fields = ("patient",)
 

@@ -283,6 +283,9 @@ class PlannedDose(models.Model):
                                   help_text="None until taken; then taken by the deadline?")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # on_time is a read-model column, recomputed from the injection: not history of its own.
+    history = HistoricalRecords(excluded_fields=["on_time"])
+
     class Meta:
         ordering = ["due_at"]
         constraints = [
@@ -542,6 +545,8 @@ class Supply(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "supplies"

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from b12care.accounts.models import PatientProfile, Role, User
 from b12care.core import batches, events
@@ -105,7 +106,7 @@ def planned_doses_regenerate(*, patient: PatientProfile, now: dt.datetime) -> Re
         result.removed += PlannedDose.objects.filter(pk__in=stale).delete()[0]
     new = _missing_doses(regimen, [d for d in existing if d.pk not in stale], wanted, now=now,
                          phases_with_doses={d.phase_id for d in existing})
-    PlannedDose.objects.bulk_create(new)
+    bulk_create_with_history(new, PlannedDose, default_date=now)
     result.created = len(new)
     result.missed = planned_doses_mark_missed(patient=patient, now=now, announce=False)
     events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
@@ -175,9 +176,13 @@ def planned_doses_mark_missed(*, patient: PatientProfile, now: dt.datetime,
     """Open doses whose matching window has closed without an injection become missed.
     ``announce=False`` only for a caller that announces the change itself."""
     # due_at < now is implied (window >= 0) and bounds the scan of the patient's index.
-    missed = PlannedDose.objects.filter(
-        patient=patient, status=DoseStatus.OPEN, due_at__lt=now, window_end__lt=now
-    ).update(status=DoseStatus.MISSED)
+    doses = list(PlannedDose.objects.filter(
+        patient=patient, status=DoseStatus.OPEN, due_at__lt=now, window_end__lt=now))
+    for dose in doses:
+        dose.status = DoseStatus.MISSED
+    # Row values and history rows in two statements, however many doses (no plain update():
+    # it would write no history).
+    missed = bulk_update_with_history(doses, PlannedDose, ["status"], default_date=now) or 0
     if missed and announce:
         events.patient_data_changed([patient.pk], {events.DOSES}, now=now)
     return missed
@@ -523,30 +528,50 @@ def injection_record(
         return Recorded(existing, False, [], [], getattr(existing, "planned_dose", None))
     dose = _match(injection)
     if _uses_home_supply(injection):
-        Supply.objects.filter(patient=patient, ampoules_on_hand__gt=0).update(
-            ampoules_on_hand=F("ampoules_on_hand") - 1
-        )
+        # Locked and saved (not a set-wise update) so the supply's history shows each ampoule.
+        supply = Supply.objects.select_for_update().filter(patient=patient,
+                                                           ampoules_on_hand__gt=0).first()
+        if supply is not None:
+            supply.ampoules_on_hand -= 1
+            supply.save(update_fields=["ampoules_on_hand"])
     findings = events.patient_data_changed([patient.pk], {events.INJECTIONS, events.DOSES},
                                            now=now, by=recorded_by)
     return Recorded(injection, True, list(findings), _warnings(injection, now=now), dose)
 
 
-def can_change(injection: Injection, user: User, *, now: dt.datetime) -> bool:
-    """Patients may correct or delete their own entry for 24 hours; clinicians (already
-    scoped to their patients by the view) at any time. The history keeps every version."""
+TOO_OLD_TO_CHANGE = ("Entries older than 24 hours can only be changed by your clinic. Ask them "
+                     "if something is wrong.")
+
+
+def change_refusal(injection: Injection, user: User, *, now: dt.datetime) -> str | None:
+    """Why ``user`` may not correct or delete ``injection`` at ``now``, or None if they may.
+
+    Patients may change only entries they recorded themselves, for 24 hours; an entry their
+    clinic recorded is the clinic's (the patient sees it read-only). Clinicians (already
+    scoped to their patients by the caller) may correct any entry at any time. The history
+    keeps every version."""
     if user.role in (Role.CLINICIAN, Role.ADMIN):
-        return True
-    return (
-        user.role == Role.PATIENT
-        and injection.patient.user_id == user.pk
-        and now - injection.created_at <= PATIENT_EDIT_PERIOD
-    )
+        return None
+    if user.role != Role.PATIENT or injection.patient.user_id != user.pk:
+        return "Only the patient or their clinic can change this entry."
+    if injection.recorded_by_id != user.pk:
+        return "Your clinic recorded this entry, so only they can change it. Ask them if " \
+               "something is wrong."
+    if now - injection.created_at > PATIENT_EDIT_PERIOD:
+        return TOO_OLD_TO_CHANGE
+    return None
+
+
+def can_change(injection: Injection, user: User, *, now: dt.datetime) -> bool:
+    """Whether ``user`` may correct or delete ``injection`` at ``now`` (see change_refusal)."""
+    return change_refusal(injection, user, now=now) is None
 
 
 @transaction.atomic
 def injection_update(*, injection: Injection, by: User, now: dt.datetime, **values) -> Recorded:
-    if not can_change(injection, by, now=now):
-        raise PermissionDenied("Entries older than 24 hours can only be changed by your clinic.")
+    refusal = change_refusal(injection, by, now=now)
+    if refusal:
+        raise PermissionDenied(refusal)
     unknown = set(values) - set(INJECTION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown injection fields: {sorted(unknown)}")
@@ -571,8 +596,9 @@ def injection_update(*, injection: Injection, by: User, now: dt.datetime, **valu
 @transaction.atomic
 def injection_delete(*, injection: Injection, by: User, now: dt.datetime) -> None:
     """Delete an entry (the history table keeps it); its planned dose is due again."""
-    if not can_change(injection, by, now=now):
-        raise PermissionDenied("Entries older than 24 hours can only be deleted by your clinic.")
+    refusal = change_refusal(injection, by, now=now)
+    if refusal:
+        raise PermissionDenied(refusal)
     _release(injection, now=now)
     injection.delete()
     # Doses only: a deleted entry raises no red flag at once (the rule sweep looks again).

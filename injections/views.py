@@ -173,9 +173,13 @@ def injection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     injection = _injection_for(request, pk)
     now = timezone.now()
     back = _after_change_url(request, injection)
-    if not services.can_change(injection, request.user, now=now):
-        messages.info(request, "Entries older than 24 hours can only be changed by your clinic. "
-                               "Ask them if something is wrong.")
+    refusal = services.change_refusal(injection, request.user, now=now)
+    if refusal:
+        # A form opened in time may be sent a little late (told why); any other refused POST
+        # was never offered by a page: a crafted request.
+        if request.method == "POST" and refusal != services.TOO_OLD_TO_CHANGE:
+            raise PermissionDenied(refusal)
+        messages.info(request, refusal)
         return redirect(back)
     patient = injection.patient
     readiness = services.self_injection_readiness(patient)
@@ -215,8 +219,13 @@ def injection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     injection = _injection_for(request, pk)
     now = timezone.now()
     back = _after_change_url(request, injection)
-    if not services.can_change(injection, request.user, now=now):
-        messages.info(request, "Entries older than 24 hours can only be deleted by your clinic.")
+    refusal = services.change_refusal(injection, request.user, now=now)
+    if refusal:
+        # A form opened in time may be sent a little late (told why); any other refused POST
+        # was never offered by a page: a crafted request.
+        if request.method == "POST" and refusal != services.TOO_OLD_TO_CHANGE:
+            raise PermissionDenied(refusal)
+        messages.info(request, refusal)
         return redirect(back)
     if request.method == "POST":
         services.injection_delete(injection=injection, by=request.user, now=now)

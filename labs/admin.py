@@ -1,9 +1,9 @@
 """Admin: the lab catalogue is configured here; results and plans keep their change history."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from b12care.core import events
+from b12care.core.admin_history import HistoryAdmin
 
 from . import latest
 from .models import Analyte, AnalyteUnit, LabResult, PlannedLab
@@ -24,7 +24,7 @@ class AnalyteAdmin(admin.ModelAdmin):
 
 
 @admin.register(LabResult)
-class LabResultAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+class LabResultAdmin(events.PatientDataAdminMixin, HistoryAdmin):
     change_kinds = (events.LABS, events.LAB_PLAN,)
     list_display = ("patient", "analyte", "sampled_on", "value", "flag", "source")
     list_filter = ("analyte", "flag", "source")
@@ -53,7 +53,7 @@ class LabResultAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PlannedLab)
-class PlannedLabAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+class PlannedLabAdmin(events.PatientDataAdminMixin, HistoryAdmin):
     change_kinds = (events.LAB_PLAN,)
     list_display = ("patient", "label", "due_date", "status")
     list_filter = ("status", "analyte")

@@ -67,6 +67,8 @@ class Analyte(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
+    history = HistoricalRecords()  # reference ranges and limits: who changed them, when
+
     class Meta:
         ordering = ["position", "name"]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from simple_history.utils import bulk_update_with_history
 
 from b12care.accounts.models import PatientProfile, Role, User
 from b12care.core import clock, events
@@ -140,9 +141,11 @@ def result_delete(*, result: LabResult, by: User, now: dt.datetime) -> None:
         raise PermissionDenied("After 24 hours only your clinic can remove a result.")
     patient = result.patient
     # A planned test this result had fulfilled is due again, unless another result fits it.
-    PlannedLab.objects.filter(fulfilled_by=result).update(
-        status=PlanStatus.OPEN, fulfilled_by=None, updated_at=now
-    )
+    reopened = list(PlannedLab.objects.filter(fulfilled_by=result))
+    for planned in reopened:
+        planned.status, planned.fulfilled_by, planned.updated_at = PlanStatus.OPEN, None, now
+    bulk_update_with_history(reopened, PlannedLab, ["status", "fulfilled_by", "updated_at"],
+                             default_user=by, default_date=now)
     pair = (result.patient_id, result.analyte_id)
     result.delete()
     latest.refresh([pair])  # the result sampled before it, if any, is the latest now
@@ -221,10 +224,14 @@ def default_plan_create(
     already entered inside a window fulfil their item at once. Returns the planned labs of
     this start date."""
     analytes = {a.key: a for a in Analyte.objects.filter(is_active=True)}
-    PlannedLab.objects.filter(
+    replaced = list(PlannedLab.objects.filter(
         patient=patient, status=PlanStatus.OPEN, treatment_start__lt=treatment_start,
-    ).exclude(plan_key="").update(status=PlanStatus.CANCELLED,
-                                  note="Replaced by the plan of a new treatment start.")
+    ).exclude(plan_key=""))
+    for planned in replaced:
+        planned.status = PlanStatus.CANCELLED
+        planned.note = "Replaced by the plan of a new treatment start."
+    bulk_update_with_history(replaced, PlannedLab, ["status", "note"], default_user=created_by,
+                             default_date=now)
     existing = set(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)
                    .exclude(plan_key="").values_list("plan_key", flat=True))
     rows = []
@@ -243,8 +250,14 @@ def default_plan_create(
         ))
     for row in rows:
         row.full_clean(validate_unique=False, validate_constraints=False)
-    # ignore_conflicts: two concurrent starts for the same day cannot create duplicates.
+    # ignore_conflicts: two concurrent starts for the same day cannot create duplicates. The
+    # rows then carry no ids, so their history rows are written from the stored rows.
     PlannedLab.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        PlannedLab.history.bulk_history_create(
+            PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start,
+                                      plan_key__in=[r.plan_key for r in rows]),
+            default_user=created_by, default_date=now)
     planned_labs_fulfil(patient=patient)
     _announce_plan(patient.pk, now=now, by=created_by)
     return list(PlannedLab.objects.filter(patient=patient, treatment_start=treatment_start)

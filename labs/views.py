@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -162,6 +162,9 @@ def _result_delete(request, patient: PatientProfile, pk: int, clinician: bool) -
     urls = Urls(patient, clinician)
     now = timezone.now()
     if not services.can_delete_result(result, request.user, now=now):
+        if request.method == "POST" and result.entered_by_id != request.user.pk:
+            # No page offers this: a result the clinic entered is theirs (a crafted request).
+            raise PermissionDenied("Only your clinic can remove a result they entered.")
         messages.info(request, "After 24 hours only your clinic can remove a result. "
                                "Ask them if this one is wrong.")
         return redirect(urls.analyte(result.analyte.key))

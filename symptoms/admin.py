@@ -1,9 +1,9 @@
 """Admin: the symptom catalogue is configured here; diary rows keep their change history."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from b12care.core import events
+from b12care.core.admin_history import HistoryAdmin
 
 from . import services
 from .models import CheckIn, Symptom, SymptomScore
@@ -32,7 +32,7 @@ class SymptomScoreInline(admin.TabularInline):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+class CheckInAdmin(events.PatientDataAdminMixin, HistoryAdmin):
     change_kinds = (events.SYMPTOMS,)
     list_display = ("patient", "local_date", "recorded_at")
     list_select_related = ("patient__user",)

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
+from simple_history.utils import bulk_create_with_history
 
 from b12care.accounts.models import PatientProfile, User
 from b12care.core import clock, events
@@ -81,7 +82,9 @@ def _save(*, patient, scores, symptoms, notes, by, now) -> Saved:
             for code, (severity, location) in scores.items()]
     for row in rows:
         row.full_clean(exclude=["checkin"], validate_constraints=False)
-    SymptomScore.objects.bulk_create(rows)
+    # With their history rows (a plain bulk_create would write none); removed scores above
+    # get theirs from the delete signals.
+    bulk_create_with_history(rows, SymptomScore, default_user=by, default_date=now)
     findings = events.patient_data_changed([patient.pk], {events.SYMPTOMS}, now=now, by=by)
     return Saved(checkin, created, list(findings))
 

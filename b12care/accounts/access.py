@@ -4,7 +4,8 @@
 - a clinician sees only the patients whose care team they are on;
 - an admin sees every patient.
 Anything outside a user's scope is answered with 404, so nobody learns that it exists.
-Reads of a patient's data by someone other than the patient are written to ``AccessLog``.
+Reads of a patient's data by someone other than the patient are written to the audit log
+(``AccessLog``, see audit.py), and so are the refusals (404) given here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
-from .models import AccessLog, PatientProfile, Role, User
+from . import audit
+from .models import AuditKind, PatientProfile, Role, User
 
 M = TypeVar("M", bound=Model)  # pragma: no mutate (typing only)
 
@@ -45,10 +47,14 @@ def access_patient(user: User, patient_id: int | str, *, action: str = "view") -
     """Fetch one patient ``user`` may see, or raise 404; log the read if it is someone else's."""
     try:
         patient = visible_patients(user).get(pk=int(patient_id))
-    except (PatientProfile.DoesNotExist, ValueError, TypeError):
+    except (PatientProfile.DoesNotExist, ValueError, TypeError, OverflowError):
+        if getattr(user, "is_authenticated", False):
+            audit.denied(user, action=f"refused {action}", object_type="accounts.patientprofile",
+                         object_id=str(patient_id)[:64])
         raise Http404("No such patient.") from None  # pragma: no mutate (never shown)
     if patient.user_id != user.pk:
-        AccessLog.objects.create(user=user, patient=patient, action=action[:80])
+        audit.record(kind=AuditKind.READ, action=action, user=user, patient=patient,
+                     object_type="accounts.patientprofile", object_id=patient.pk)
     return patient
 
 
@@ -74,6 +80,7 @@ def role_required(*roles: str) -> Callable:
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if user.role not in roles:
+                audit.denied(user, action=f"refused {view.__module__}.{view.__name__}")
                 raise Http404("Not found.")  # pragma: no mutate (never shown)
             return view(request, *args, **kwargs)
 

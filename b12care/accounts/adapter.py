@@ -20,6 +20,9 @@ import time
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
+from django.core.exceptions import ValidationError
+
+from . import audit
 
 AUTHENTICATED_AT_KEY = "b12.authenticated_at"
 SIGNED_OUT_PARAM = "signed_out"
@@ -48,6 +51,14 @@ class AccountAdapter(DefaultAccountAdapter):
         limit reached from one address does not stop the owner signing in from another."""
         account_key = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{self.get_client_ip(request)}|{account_key}"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """allauth's limits; a sign-in they hold back is written to the audit log."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            audit.sign_in_throttled(request, email=credentials.get("email", ""))
+            raise
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         if not super().is_reauthentication_required(app=app, **kwargs):

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.shortcuts import render
 from django.utils import timezone
 
-from b12care.core import events
+from b12care.core import events, reads
 
 from .models import AccessLog, CareTeamMembership, PatientProfile, Role, User
 from .services import care_team_add
@@ -90,11 +90,18 @@ class PatientProfileAdmin(events.PatientDataAdminMixin, admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "patient", "action"]
-    list_filter = ["action"]
-    search_fields = ["user__email", "patient__user__email"]
-    list_select_related = ["user", "patient__user"]
+    """The audit log, read-only: no add, change or delete (single or bulk) for anyone."""
+
+    list_display = ["at", "kind", "user_label", "role", "patient_label", "action", "object_type",
+                    "object_id", "address"]
+    list_filter = ["kind", "role"]
+    search_fields = ["user_label", "patient_label", "action", "request_id", "=object_id"]
     date_hierarchy = "at"
+    actions = None
+    readonly_fields = ["at", "kind", "user_id", "user_label", "role", "patient_id",
+                       "patient_label", "action", "object_type", "object_id", "address",
+                       "user_agent", "request_id"]
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False
@@ -102,9 +109,12 @@ class AccessLogAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(CareTeamMembership)
-class CareTeamMembershipAdmin(admin.ModelAdmin):
+class CareTeamMembershipAdmin(reads.PatientReadAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "clinician", "is_primary", "added_at", "added_by"]
     list_filter = ["is_primary", "clinician"]
     search_fields = ["patient__user__email", "patient__user__last_name", "clinician__email",

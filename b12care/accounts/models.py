@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from b12care.core.models import TimeStampedModel
 
@@ -57,6 +58,9 @@ class User(AbstractUser):
     REQUIRED_FIELDS: list[str] = []
 
     objects = UserManager()
+    # Role, active flag, names and address over time. The password hash and the last sign-in
+    # are not copied (sign-ins are in the audit log).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         constraints = [
@@ -218,6 +222,8 @@ class PatientProfile(TimeStampedModel):
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["user__last_name", "user__first_name", "user__email"]
 
@@ -257,6 +263,8 @@ class CareTeamMembership(models.Model):
         related_name="+",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["patient", "clinician"], name="careteam_unique_member"),
@@ -271,20 +279,80 @@ class CareTeamMembership(models.Model):
             raise ValidationError({"clinician": "Only clinicians can join a care team."})
 
 
+class AuditKind(models.TextChoices):
+    READ = "read", "Read a patient's data"
+    WRITE = "write", "Changed data"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_OUT = "sign_out", "Signed out"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    THROTTLED = "throttled", "Held back by the sign-in limits"
+    MFA = "mfa", "Changed a second factor"
+    DENIED = "denied", "Refused (not theirs to see)"
+
+
+class AppendOnly(Exception):
+    """Raised on any attempt to change or remove an audit row through the ORM."""
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("The audit log is append-only: rows cannot be updated.")
+
+    def delete(self):
+        raise AppendOnly("The audit log is append-only: rows cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnly("The audit log is append-only: rows cannot be updated.")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AppendOnly("The audit log is append-only: rows cannot be updated.")
+
+
 class AccessLog(models.Model):
-    """One row each time someone other than the patient opens that patient's data."""
+    """The append-only audit log: one row per read of a patient's data by someone else, write
+    of clinical data, sign-in event, second-factor change and refusal.
+
+    Rows outlive the people they name: ``user`` and ``patient`` are plain references without a
+    database constraint and nothing cascades or nulls them (``DO_NOTHING``); ``user_label`` and
+    ``patient_label`` keep who it was. ``save`` refuses to change a stored row, ``delete`` and
+    the queryset's ``update``/``delete`` refuse, and on PostgreSQL a trigger
+    (migration ``accounts/0006``) rejects UPDATE and DELETE from any client.
+    """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+        blank=True, related_name="+",
     )
+    user_label = models.CharField("who", max_length=254, blank=True)
+    role = models.CharField(max_length=16, blank=True)
     patient = models.ForeignKey(
-        PatientProfile, on_delete=models.CASCADE, related_name="access_log"
+        PatientProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        related_name="+",
     )
+    patient_label = models.CharField("patient name", max_length=254, blank=True)
+    kind = models.CharField(max_length=20, choices=AuditKind.choices, default=AuditKind.READ)
     action = models.CharField(max_length=80)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-id"]
+        verbose_name = "audit event"
+        indexes = [models.Index(fields=["patient", "kind", "-at"], name="audit_patient_kind_at")]
 
     def __str__(self) -> str:
-        return f"{self.user} read {self.patient} ({self.action}) at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.user_label or 'system'} {self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnly("The audit log is append-only: rows cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("The audit log is append-only: rows cannot be deleted.")

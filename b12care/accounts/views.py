@@ -17,7 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import mfa, sessions
+from . import audit, mfa, sessions
+from .access import own_patient_profile, patient_required
 
 
 class InviteAcceptView(auth_views.PasswordResetConfirmView):
@@ -99,4 +100,15 @@ def security(request: HttpRequest) -> HttpResponse:
         "has_recovery_codes": Authenticator.objects.filter(
             user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES).exists(),
         "session_count": UserSession.objects.filter(user_id=user.pk).count(),
+    })
+
+
+@patient_required
+def record_views(request: HttpRequest) -> HttpResponse:
+    """Who looked at my record: every read of the patient's data by someone else, newest
+    first, in their own time zone."""
+    patient = own_patient_profile(request.user)
+    return render(request, "accounts/record_views.html", {
+        "patient": patient, "own": True,
+        "page": audit.who_looked_page(patient, number=request.GET.get("page")),
     })

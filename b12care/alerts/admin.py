@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
+
+from b12care.core import reads
+from b12care.core.admin_history import HistoryAdmin
 
 from . import config, delivery, rule_settings
 from .models import Alert, AlertRule, InAppMessage, Notification, ReminderPlan, ReminderStep
@@ -49,7 +51,7 @@ def impact_text(impact: rule_settings.Impact) -> str:
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(SimpleHistoryAdmin):
+class AlertRuleAdmin(HistoryAdmin):
     list_display = ["name", "code", "enabled", "updated_at"]
     list_filter = ["enabled"]
     readonly_fields = ["code", "updated_at"]
@@ -83,7 +85,7 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(reads.PatientReadAdminMixin, admin.ModelAdmin):
     """Read-only: an alert's lifecycle (acknowledge, resolve: who, when, note) happens on the
     patient's review page through the alerts services, never by editing a row."""
 
@@ -91,7 +93,7 @@ class AlertAdmin(admin.ModelAdmin):
                     "occurrences"]
     list_filter = ["severity", "status", "rule"]
     list_select_related = ["patient__user", "rule"]
-    readonly_fields = ["patient", "rule", "severity", "dedup_key", "status", "note",
+    readonly_fields = ["patient", "rule", "severity", "dedup_key", "status", "note", "resolve_note",
                        "first_seen_at", "last_seen_at", "occurrences", "acknowledged_at",
                        "acknowledged_by", "resolved_at", "resolved_by"]
     search_fields = ["patient__user__email", "patient__user__last_name", "dedup_key"]
@@ -123,14 +125,14 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderStep)
-class ReminderStepAdmin(admin.ModelAdmin):
+class ReminderStepAdmin(reads.PatientReadAdminMixin, admin.ModelAdmin):
     list_display = ["patient", "subject", "subject_id", "kind", "fire_at", "status", "reason"]
     list_filter = ["subject", "kind", "status"]
     list_select_related = ["patient__user"]
 
 
 @admin.register(ReminderPlan)
-class ReminderPlanAdmin(admin.ModelAdmin):
+class ReminderPlanAdmin(reads.PatientReadAdminMixin, admin.ModelAdmin):
     """Reminder steps planned ahead; read-only (the sweep owns them)."""
 
     list_display = ["patient", "subject", "subject_id", "step", "kind", "fire_at"]

@@ -90,6 +90,7 @@ def _alert_open(*, patient: PatientProfile, finding: Finding, rule: AlertRule,
 def _alert_update(active: Alert, *, finding: Finding, now: dt.datetime) -> tuple[Alert, bool]:
     """A repeated finding: refresh the alert; new evidence re-opens an acknowledged one."""
     changed = active.clinician_message != finding.clinician_message
+    severity_before = active.severity
     news = set(finding.evidence) - set(active.evidence)
     values = {
         "last_seen_at": max(now, active.last_seen_at),
@@ -105,6 +106,9 @@ def _alert_update(active: Alert, *, finding: Finding, now: dt.datetime) -> tuple
                       acknowledged_at=None, acknowledged_by=None)
     Alert.objects.filter(pk=active.pk).update(**values)
     active.refresh_from_db()
+    if reopen or changed or active.severity != severity_before:
+        # A set-wise update writes no history row; the lifecycle step gets one here.
+        Alert.history.bulk_history_create([active], update=True)
     return active, reopen
 
 
@@ -133,12 +137,17 @@ def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "
     """open -> acknowledged. Touches this alert only: other alerts stay open."""
     _require_staff(by)
     stored = summary.alert_summary_lock(patient_id=alert.patient_id)
-    values = {"status": AlertStatus.ACKNOWLEDGED, "acknowledged_at": now, "acknowledged_by": by}
-    if note.strip():
-        values["note"] = note.strip()
-    updated = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(**values)
-    if updated != 1:
+    current = Alert.objects.select_for_update().get(pk=alert.pk)
+    if current.status != AlertStatus.OPEN:
         raise ValidationError("This alert was already acknowledged or resolved.")
+    current.status, current.acknowledged_at, current.acknowledged_by = (
+        AlertStatus.ACKNOWLEDGED, now, by)
+    fields = ["status", "acknowledged_at", "acknowledged_by"]
+    if note.strip():
+        current.note = note.strip()
+        fields.append("note")
+    current._history_user = by  # saved row by row: the history row names who acknowledged
+    current.save(update_fields=fields)
     alert.refresh_from_db()
     summary.alert_summary_refresh(patient_id=alert.patient_id, stored=stored)
     events.patient_data_changed([alert.patient_id], {events.ALERTS}, now=now, by=by)
@@ -155,11 +164,15 @@ def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str) -> Ale
     current = Alert.objects.select_for_update().get(pk=alert.pk)
     if current.status == AlertStatus.RESOLVED:
         raise ValidationError("This alert was already resolved.")
-    values = {"status": AlertStatus.RESOLVED, "resolved_at": now, "resolved_by": by,
-              "note": note.strip()}
+    # The acknowledgement note stays; the resolution note is kept beside it.
+    current.status, current.resolved_at, current.resolved_by = AlertStatus.RESOLVED, now, by
+    current.resolve_note = note.strip()
+    fields = ["status", "resolved_at", "resolved_by", "resolve_note"]
     if current.acknowledged_at is None:
-        values.update(acknowledged_at=now, acknowledged_by=by)
-    Alert.objects.filter(pk=alert.pk).update(**values)
+        current.acknowledged_at, current.acknowledged_by = now, by
+        fields += ["acknowledged_at", "acknowledged_by"]
+    current._history_user = by
+    current.save(update_fields=fields)
     alert.refresh_from_db()
     summary.alert_summary_refresh(patient_id=alert.patient_id, stored=stored)
     events.patient_data_changed([alert.patient_id], {events.ALERTS}, now=now, by=by)

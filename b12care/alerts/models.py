@@ -122,7 +122,14 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )
-    note = models.TextField("clinician note", blank=True)
+    # Two notes, kept apart: acknowledging may say "calling the patient", resolving says what
+    # was done. Each is visible on the alert; the history keeps every version.
+    note = models.TextField("acknowledgement note", blank=True)
+    resolve_note = models.TextField("resolution note", blank=True)
+
+    # The lifecycle (open, acknowledged, re-opened, resolved) with who and when. ``evidence``,
+    # counters and times of repeated findings are rewritten by the rule sweep set-wise.
+    history = HistoricalRecords(excluded_fields=["evidence", "occurrences", "last_seen_at"])
 
     class Meta:
         ordering = ["-last_seen_at", "-pk"]

@@ -1,13 +1,13 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from b12care.core import events
+from b12care.core.admin_history import HistoryAdmin
 
 from .models import ClinicianNote
 
 
 @admin.register(ClinicianNote)
-class ClinicianNoteAdmin(events.PatientDataAdminMixin, SimpleHistoryAdmin):
+class ClinicianNoteAdmin(events.PatientDataAdminMixin, HistoryAdmin):
     change_kinds = (events.CARE,)
     list_display = ["patient", "author", "created_at"]
     list_filter = ["author"]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from b12care.accounts import audit
 from b12care.accounts.access import (
     access_patient,
     clinician_required,
@@ -67,6 +68,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     board = triage.dashboard(request.user, now=now, page_number=request.GET.get("page"),
                              query=query, **filters)
     rows = _triage_rows(board.patients, now=now)
+    # Each patient listed is a read of their data (name, alerts, doses): one audit row each.
+    audit.record_reads(request.user, board.patients, action="clinic.dashboard")
     return render(request, "clinic/dashboard.html", {
         "board": board, "page": board.page, "params": {"query": query, **filters},
         "querystring": _querystring(handle if query else "", filters),
@@ -130,6 +133,17 @@ def note_add_view(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(request, "Note saved.")
             return redirect(reverse("clinic:patient_detail", args=[patient.pk]) + "#notes")
     return _review(request, patient, form)
+
+
+@clinician_required
+def record_views(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Who looked at this patient's record (the same list the patient sees; opening it is
+    itself a read)."""
+    patient = access_patient(request.user, patient_id, action="clinic.record_views")
+    return render(request, "accounts/record_views.html", {
+        "patient": patient, "own": False,
+        "page": audit.who_looked_page(patient, number=request.GET.get("page")),
+    })
 
 
 @clinician_required

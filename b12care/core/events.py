@@ -31,6 +31,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from .reads import PatientReadAdminMixin
+
 # What changed ("kinds"). A subscriber says which kinds it reacts to.
 INJECTIONS = "injections"          # the injection log
 DOSES = "doses"                    # planned doses (schedule, regimen, phases)
@@ -141,15 +143,13 @@ def needs_guidance(findings: Iterable[Any]) -> bool:
     return any(getattr(f, "severity", None) in GUIDANCE_SEVERITIES for f in findings)
 
 
-class PatientDataAdminMixin:
+class PatientDataAdminMixin(PatientReadAdminMixin):
     """For ModelAdmins of patient data: an admin's save or delete is announced through the
-    seam in the same transaction (after the inlines are saved), so read models follow at once.
+    seam in the same transaction (after the inlines are saved), so read models follow at once;
+    reads are reported to the audit (reads.PatientReadAdminMixin).
     ``patient_ids_of`` says whose data a row is; ``change_kinds`` what kind of data it is."""
 
     change_kinds: tuple[str, ...] = (PROFILE,)
-
-    def patient_ids_of(self, obj) -> list[int]:
-        return [obj.patient_id]
 
     def _announce(self, patient_ids: Iterable[int], request) -> None:
         patient_data_changed(patient_ids, self.change_kinds, now=timezone.now(),

@@ -31,11 +31,20 @@ def test_a_patient_may_change_their_entry_for_24_hours_and_not_after(patient):
         assert allowed(page) == [(entry.pk, may, may)], now
 
 
-def test_only_the_entries_of_the_last_24_hours_are_changeable_by_the_patient(patient, clinician):
-    old = record(patient, clinician, at=NOW - dt.timedelta(days=3))
-    new = record(patient, clinician, at=NOW - dt.timedelta(hours=2))
+def test_only_the_entries_of_the_last_24_hours_are_changeable_by_the_patient(patient):
+    old = record(patient, patient.user, at=NOW - dt.timedelta(days=3))
+    new = record(patient, patient.user, at=NOW - dt.timedelta(hours=2))
     page = history_page(patient, viewer=patient.user, now=NOW)
     assert allowed(page) == [(new.pk, True, True), (old.pk, False, False)]
+
+
+def test_an_entry_the_clinician_recorded_is_read_only_for_the_patient_at_once(patient, clinician):
+    theirs = record(patient, clinician, at=NOW - dt.timedelta(minutes=10))
+    mine = record(patient, patient.user, at=NOW - dt.timedelta(hours=2))
+    assert allowed(history_page(patient, viewer=patient.user, now=NOW)) == [
+        (theirs.pk, False, False), (mine.pk, True, True)]
+    assert allowed(history_page(patient, viewer=clinician, now=NOW)) == [
+        (theirs.pk, True, True), (mine.pk, True, True)]
 
 
 def test_a_clinician_may_change_any_entry_at_any_time(patient, clinician):

@@ -330,3 +330,31 @@ def test_a_backdated_phase_end_removes_the_untaken_doses_after_it(patient, clini
     maintenance = PlannedDose.objects.filter(phase__order=2).order_by("due_at")
     assert [d.due_at.date() for d in maintenance[:2]] == [dt.date(2026, 11, 30),
                                                           dt.date(2027, 1, 30)]
+
+
+def test_a_patient_cannot_change_or_delete_an_entry_their_clinician_recorded(patient, clinician):
+    with time_machine.travel(NOW, tick=False):
+        injection = services.injection_record(patient=patient, recorded_by=clinician, now=NOW,
+                                              **injection_values()).injection
+    soon = NOW + dt.timedelta(minutes=5)
+    assert not services.can_change(injection, patient.user, now=soon)
+    assert "Your clinic recorded this entry" in services.change_refusal(injection, patient.user,
+                                                                        now=soon)
+    with pytest.raises(PermissionDenied):
+        services.injection_update(injection=injection, by=patient.user, now=soon, pain=9)
+    with pytest.raises(PermissionDenied):
+        services.injection_delete(injection=injection, by=patient.user, now=soon)
+    assert services.can_change(injection, clinician, now=soon)
+    injection.refresh_from_db()
+    assert injection.pain is None
+
+
+def test_the_24_hour_window_ends_exactly_at_24_hours(patient):
+    with time_machine.travel(NOW, tick=False):
+        injection = services.injection_record(patient=patient, recorded_by=patient.user, now=NOW,
+                                              **injection_values()).injection
+    day = dt.timedelta(hours=24)
+    step = dt.timedelta(seconds=1)
+    assert services.can_change(injection, patient.user, now=NOW + day - step)
+    assert services.can_change(injection, patient.user, now=NOW + day)
+    assert not services.can_change(injection, patient.user, now=NOW + day + step)

@@ -426,3 +426,20 @@ def test_a_garbled_or_foreign_dose_link_still_opens_the_log_form(patient_client,
     foreign = PlannedDose.objects.filter(regimen=other).first()
     page = patient_client.get(reverse("injections:log") + f"?dose={foreign.pk}").content.decode()
     assert "07:00" not in page  # the other patient's dose is not shown
+
+
+def test_a_patient_sees_a_clinic_recorded_entry_read_only_and_a_crafted_post_is_refused(
+        patient_client, patient, clinician):
+    injection = services.injection_record(patient=patient, recorded_by=clinician, now=NOW,
+                                          **injection_values(pain=2)).injection
+    edit = reverse("injections:edit", args=[injection.pk])
+    delete = reverse("injections:delete", args=[injection.pk])
+    page = patient_client.get(reverse("injections:overview")).content.decode()
+    assert "Tue 24 Nov 2026" in page and edit not in page and delete not in page
+    followed = patient_client.get(edit, follow=True).content.decode()
+    assert "Your clinic recorded this entry" in followed
+    assert patient_client.post(edit, log_form(pain="9")).status_code == 403
+    assert patient_client.post(delete).status_code == 403
+    injection.refresh_from_db()
+    assert injection.pain == 2
+

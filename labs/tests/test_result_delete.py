@@ -46,8 +46,12 @@ def test_a_patient_cannot_remove_a_result_their_clinician_entered(
     patient_client, patient, clinician, analytes
 ):
     result = record(patient, analytes["hb"], clinician, value="12")
+    url = reverse("labs:result_delete", args=[result.pk])
     with time_machine.travel(NOW, tick=False):
-        patient_client.post(reverse("labs:result_delete", args=[result.pk]))
+        assert not services.can_delete_result(result, patient.user, now=NOW)
+        told = patient_client.get(url, follow=True).content.decode()
+        assert "only your clinic can remove" in told
+        assert patient_client.post(url).status_code == 403  # no page offers it: crafted
     assert LabResult.objects.filter(pk=result.pk).exists()
 
 

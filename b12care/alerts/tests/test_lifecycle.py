@@ -176,7 +176,13 @@ def test_acknowledge_then_resolve_records_who_when_and_the_note(patient, clinici
     assert (alert.status, alert.acknowledged_by, alert.acknowledged_at) == (
         "resolved", clinician, NOW)
     assert (alert.resolved_by, alert.resolved_at) == (clinician, later)
-    assert alert.note == "Seen today, B12 increased"
+    # Both notes are kept, each in its own field, and the history has each step with its user.
+    assert (alert.note, alert.resolve_note) == ("Calling her", "Seen today, B12 increased")
+    steps = list(alert.history.order_by("history_id").values_list(
+        "status", "note", "resolve_note", "history_user"))
+    assert steps == [("open", "", "", None),
+                     ("acknowledged", "Calling her", "", clinician.pk),
+                     ("resolved", "Calling her", "Seen today, B12 increased", clinician.pk)]
 
 
 def test_resolving_needs_a_note_and_a_patient_cannot_acknowledge(patient, clinician):

@@ -37,7 +37,7 @@ class ClinicianAlertSerializer(serializers.ModelSerializer):
         model = Alert
         fields = ["id", "rule", "severity", "status", "clinician_message", "patient_message",
                   "first_seen_at", "last_seen_at", "occurrences", "acknowledged_at",
-                  "acknowledged_by", "resolved_at", "resolved_by", "note"]
+                  "acknowledged_by", "resolved_at", "resolved_by", "note", "resolve_note"]
 
 
 class ClinicianAlertsSerializer(serializers.Serializer):

@@ -56,7 +56,7 @@ def test_a_clinician_reads_one_patient_and_the_read_is_audited(clinician_api, cl
     assert body["name"] == "Pat Lee"
     assert body["links"]["injections"].endswith(
         reverse("api:patient_injections", args=[patient.pk]))
-    log = AccessLog.objects.get()
+    log = AccessLog.objects.get(kind="read")
     assert (log.user, log.patient, log.action) == (clinician, patient, "api.patient")
 
 

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from b12care.accounts.models import AccessLog
 from b12care.accounts.tests.factories import CareTeamFactory
 from b12care.alerts.lifecycle import alert_acknowledge, findings_record
 from b12care.alerts.models import Alert
@@ -171,10 +172,13 @@ def test_the_dashboard_runs_the_same_small_number_of_queries_at_5_and_200_patien
     _populate(clinician, patients)
     assert Alert.objects.exists()
     # Session, user, unread badge, one query for the page + group counts + total, four for the
-    # rows' facts (doses: next, last and adherence; alerts; nerve trend; key labs).
-    with django_assert_num_queries(8):
+    # rows' facts (doses: next, last and adherence; alerts; nerve trend; key labs), one insert
+    # of the audit log's read rows (one per patient listed).
+    with django_assert_num_queries(9):
         response = clinician_client.get("/clinic/?page=1")
     assert len(response.context["board"].patients) == min(patients, 25)
+    assert AccessLog.objects.filter(user=clinician, kind="read",
+                                    action="clinic.dashboard").count() == min(patients, 25)
 
 
 @time_machine.travel(dt.datetime(2026, 11, 24, 22, 0, tzinfo=dt.UTC), tick=False)

@@ -40,7 +40,7 @@ def test_a_clinician_opens_their_patients_page_and_the_read_is_logged(
 ):
     response = clinician_client.get(f"/clinic/patients/{patient.pk}/")
     assert response.status_code == 200
-    assert AccessLog.objects.filter(user=clinician, patient=patient).count() == 1
+    assert AccessLog.objects.filter(user=clinician, patient=patient, kind="read").count() == 1
 
 
 def test_an_outsider_clinician_gets_404_for_another_clinicians_patient(
@@ -48,7 +48,8 @@ def test_an_outsider_clinician_gets_404_for_another_clinicians_patient(
 ):
     client.force_login(outsider_clinician)
     assert client.get(f"/clinic/patients/{patient.pk}/").status_code == 404
-    assert not AccessLog.objects.exists()
+    assert not AccessLog.objects.filter(kind="read").exists()
+    assert AccessLog.objects.filter(kind="denied", user=outsider_clinician).count() == 1
 
 
 def test_a_patient_gets_404_on_clinician_pages_even_for_their_own_record(patient_client, patient):
