@@ -129,13 +129,15 @@ def _require_staff(user: User) -> None:
 
 
 @transaction.atomic
-def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "") -> Alert:
-    """open -> acknowledged. Touches this alert only: other alerts stay open."""
+def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "",
+                      share_note: bool = False) -> Alert:
+    """open -> acknowledged. Touches this alert only: other alerts stay open. The patient sees
+    who acknowledged and when; the note only if ``share_note``."""
     _require_staff(by)
     stored = summary.alert_summary_lock(patient_id=alert.patient_id)
     values = {"status": AlertStatus.ACKNOWLEDGED, "acknowledged_at": now, "acknowledged_by": by}
     if note.strip():
-        values["note"] = note.strip()
+        values.update(note=note.strip(), note_shared=share_note)
     updated = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(**values)
     if updated != 1:
         raise ValidationError("This alert was already acknowledged or resolved.")
@@ -146,8 +148,10 @@ def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "
 
 
 @transaction.atomic
-def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str) -> Alert:
-    """open/acknowledged -> resolved, with the clinician's note (required)."""
+def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str,
+                  share_note: bool = False) -> Alert:
+    """open/acknowledged -> resolved, with the clinician's note (required); the patient sees
+    the note only if ``share_note``."""
     _require_staff(by)
     if not note.strip():
         raise ValidationError({"note": "Write what was done, e.g. 'Phoned patient, seen today'."})
@@ -156,7 +160,7 @@ def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str) -> Ale
     if current.status == AlertStatus.RESOLVED:
         raise ValidationError("This alert was already resolved.")
     values = {"status": AlertStatus.RESOLVED, "resolved_at": now, "resolved_by": by,
-              "note": note.strip()}
+              "note": note.strip(), "note_shared": share_note}
     if current.acknowledged_at is None:
         values.update(acknowledged_at=now, acknowledged_by=by)
     Alert.objects.filter(pk=alert.pk).update(**values)
