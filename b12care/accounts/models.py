@@ -238,7 +238,7 @@ class PatientProfile(TimeStampedModel):
 
 
 PHONE_VALIDATOR = RegexValidator(
-    r"^\+?[0-9][0-9 ()-]{4,22}[0-9]$",
+    r"^\+?[0-9(][0-9 ()-]{4,22}[0-9]$",
     "Enter a phone number of digits, spaces, brackets or dashes, e.g. +44 20 7946 0000.",
 )
 

@@ -27,11 +27,14 @@ GUIDANCE_WINDOW = dt.timedelta(hours=1)
 
 def active_alerts(patient: PatientProfile) -> QuerySet[Alert]:
     """Open and acknowledged alerts, urgent first, newest first."""
+    return _ranked(Alert.objects.filter(patient=patient, status__in=ACTIVE_STATUSES))
+
+
+def _ranked(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     rank = Case(When(severity=Severity.URGENT, then=Value(0)),
                 When(severity=Severity.REVIEW, then=Value(1)), default=Value(2),
                 output_field=IntegerField())
-    return (Alert.objects.filter(patient=patient, status__in=ACTIVE_STATUSES)
-            .select_related("rule", "acknowledged_by").annotate(rank=rank)
+    return (alerts.select_related("rule", "acknowledged_by").annotate(rank=rank)
             .order_by("rank", "-last_seen_at", "-pk"))
 
 
@@ -108,10 +111,10 @@ def patient_home_alerts(patient: PatientProfile, *, now: dt.datetime
                         ) -> tuple[list[Alert], list[Alert]]:
     """One query: the active alerts (as ``active_alerts``) and the alerts resolved in the last
     ``SHARED_NOTE_DAYS`` days whose note the clinician shared with the patient."""
-    rows = list(active_alerts(patient).filter(
+    rows = list(_ranked(Alert.objects.filter(patient=patient).filter(
         Q(status__in=ACTIVE_STATUSES)
         | Q(status=AlertStatus.RESOLVED, note_shared=True,
-            resolved_at__gte=now - dt.timedelta(days=SHARED_NOTE_DAYS))))
+            resolved_at__gte=now - dt.timedelta(days=SHARED_NOTE_DAYS)))))
     active = [a for a in rows if a.status in ACTIVE_STATUSES]
     shared = sorted((a for a in rows if a.status == AlertStatus.RESOLVED),
                     key=lambda a: a.resolved_at, reverse=True)

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('name', models.CharField(max_length=120)),
-                ('phone', models.CharField(help_text='The number patients should phone, e.g. +44 20 7946 0000.', max_length=24, validators=[django.core.validators.RegexValidator('^\\+?[0-9][0-9 ()-]{4,22}[0-9]$', 'Enter a phone number of digits, spaces, brackets or dashes, e.g. +44 20 7946 0000.')])),
+                ('phone', models.CharField(help_text='The number patients should phone, e.g. +44 20 7946 0000.', max_length=24, validators=[django.core.validators.RegexValidator('^\\+?[0-9(][0-9 ()-]{4,22}[0-9]$', 'Enter a phone number of digits, spaces, brackets or dashes, e.g. +44 20 7946 0000.')])),
                 ('hours', models.CharField(help_text="In plain words, e.g. 'Monday to Friday, 8am to 6pm'.", max_length=200, verbose_name='opening hours')),
                 ('out_of_hours', models.CharField(help_text="What to do when the clinic is closed, e.g. 'Call NHS 111, or 999 in an emergency'.", max_length=300, verbose_name='out of hours')),
             ],
