@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from b12care.core import events, reads
 
-from .models import AccessLog, CareTeamMembership, PatientProfile, Role, User
+from .models import AccessLog, CareTeamMembership, Clinic, PatientProfile, Role, User
 from .services import care_team_add
 
 
@@ -42,6 +42,7 @@ class CareTeamInline(admin.TabularInline):
     fk_name = "patient"
     extra = 1
     autocomplete_fields = ["clinician"]
+    fields = ["clinician", "is_primary", "clinic", "added_at", "added_by"]
     readonly_fields = ["added_at", "added_by"]
 
 
@@ -115,11 +116,11 @@ class AccessLogAdmin(admin.ModelAdmin):
 
 @admin.register(CareTeamMembership)
 class CareTeamMembershipAdmin(reads.PatientReadAdminMixin, admin.ModelAdmin):
-    list_display = ["patient", "clinician", "is_primary", "added_at", "added_by"]
-    list_filter = ["is_primary", "clinician"]
+    list_display = ["patient", "clinician", "is_primary", "clinic", "added_at", "added_by"]
+    list_filter = ["is_primary", "clinic", "clinician"]
     search_fields = ["patient__user__email", "patient__user__last_name", "clinician__email",
                      "clinician__last_name"]
-    list_select_related = ["patient__user", "clinician", "added_by"]
+    list_select_related = ["patient__user", "clinician", "clinic", "added_by"]
     autocomplete_fields = ["patient", "clinician"]
     readonly_fields = ["added_at", "added_by"]
 
@@ -127,3 +128,12 @@ class CareTeamMembershipAdmin(reads.PatientReadAdminMixin, admin.ModelAdmin):
         if not change:
             obj.added_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Clinic)
+class ClinicAdmin(admin.ModelAdmin):
+    """The contact card patients see beside every "contact your clinic" message."""
+
+    list_display = ["name", "phone", "hours"]
+    search_fields = ["name", "phone"]
+    readonly_fields = ["created_at", "updated_at"]

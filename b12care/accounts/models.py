@@ -8,7 +8,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -243,6 +243,44 @@ class PatientProfile(TimeStampedModel):
         return self.user.get_full_name() or self.user.email
 
 
+PHONE_VALIDATOR = RegexValidator(
+    r"^\+?[0-9(][0-9 ()-]{4,22}[0-9]$",
+    "Enter a phone number of digits, spaces, brackets or dashes, e.g. +44 20 7946 0000.",
+)
+
+
+class Clinic(TimeStampedModel):
+    """Where a care team works, and how a patient reaches it: the contact card shown beside
+    every "contact your clinic" message (admin-configured). Care-team links point here."""
+
+    name = models.CharField(max_length=120)
+    phone = models.CharField(
+        max_length=24, validators=[PHONE_VALIDATOR],
+        help_text="The number patients should phone, e.g. +44 20 7946 0000.",
+    )
+    hours = models.CharField(
+        "opening hours", max_length=200,
+        help_text="In plain words, e.g. 'Monday to Friday, 8am to 6pm'.",
+    )
+    out_of_hours = models.CharField(
+        "out of hours", max_length=300,
+        help_text="What to do when the clinic is closed, e.g. 'Call NHS 111, or 999 in an "
+                  "emergency'.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tel(self) -> str:
+        """The number for a ``tel:`` link: digits and a leading plus only."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        return f"+{digits}" if self.phone.strip().startswith("+") else digits
+
+
 class CareTeamMembership(models.Model):
     """A clinician who looks after a patient. Clinicians see only their own patients."""
 
@@ -254,6 +292,10 @@ class CareTeamMembership(models.Model):
         limit_choices_to={"role": Role.CLINICIAN},
     )
     is_primary = models.BooleanField("primary clinician", default=False)
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships",
+        help_text="The clinic the patient contacts for this clinician (its phone and hours).",
+    )
     added_at = models.DateTimeField(auto_now_add=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

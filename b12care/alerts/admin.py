@@ -112,9 +112,9 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "channel", ("sent_at", admin.EmptyFieldListFilter),
                    ("failed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["recipient"]
-    readonly_fields = ["kind", "alert", "reminder", "recipient", "channel", "created_at",
-                       "enqueued_at", "claimed_at", "attempts", "sent_at", "failed_at",
-                       "last_error"]
+    readonly_fields = ["kind", "alert", "reminder", "message", "recipient", "channel",
+                       "created_at", "enqueued_at", "claimed_at", "attempts", "sent_at",
+                       "failed_at", "last_error"]
     actions = ["redrive"]
 
     @admin.action(description="Re-drive: make selected unsent rows due now")

@@ -5,6 +5,7 @@ from django import forms
 from b12care.accounts.forms import timezone_choices
 from b12care.accounts.models import PatientProfile
 
+from .models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from .reminder_plans import in_quiet_hours
 
 
@@ -71,6 +72,10 @@ class AlertNoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What was done, e.g. 'Phoned patient, advised A&E'.",
     )
+    share = forms.BooleanField(
+        label="Share this note with the patient", required=False,
+        help_text="Unticked, the note stays within the care team.",
+    )
 
 
 SNOOZE_CHOICES = [("1", "1 hour"), ("3", "3 hours"), ("12", "12 hours")]
@@ -78,3 +83,26 @@ SNOOZE_CHOICES = [("1", "1 hour"), ("3", "3 hours"), ("12", "12 hours")]
 
 class SnoozeForm(forms.Form):
     hours = forms.TypedChoiceField(choices=SNOOZE_CHOICES, coerce=int, label="Snooze for")
+
+
+class ThreadStartForm(forms.Form):
+    """A new conversation: a subject and the first message. No attachments."""
+
+    subject = forms.CharField(
+        label="Subject", max_length=SUBJECT_MAX_LENGTH,
+        help_text="A few words, e.g. 'Question about my next dose'.",
+    )
+    body = forms.CharField(
+        label="Message", max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MESSAGE_MAX_LENGTH}),
+        help_text=f"Up to {MESSAGE_MAX_LENGTH} characters. Not for emergencies: in an "
+                  "emergency call your local emergency number.",
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Your reply", max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MESSAGE_MAX_LENGTH}),
+        help_text=f"Up to {MESSAGE_MAX_LENGTH} characters.",
+    )

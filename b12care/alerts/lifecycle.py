@@ -133,8 +133,10 @@ def _require_staff(user: User) -> None:
 
 
 @transaction.atomic
-def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "") -> Alert:
-    """open -> acknowledged. Touches this alert only: other alerts stay open."""
+def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "",
+                      share_note: bool = False) -> Alert:
+    """open -> acknowledged. Touches this alert only: other alerts stay open. The patient sees
+    who acknowledged and when; the note only if ``share_note``."""
     _require_staff(by)
     stored = summary.alert_summary_lock(patient_id=alert.patient_id)
     current = Alert.objects.select_for_update().get(pk=alert.pk)
@@ -144,8 +146,8 @@ def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "
         AlertStatus.ACKNOWLEDGED, now, by)
     fields = ["status", "acknowledged_at", "acknowledged_by"]
     if note.strip():
-        current.note = note.strip()
-        fields.append("note")
+        current.note, current.note_shared = note.strip(), share_note
+        fields += ["note", "note_shared"]
     current._history_user = by  # saved row by row: the history row names who acknowledged
     current.save(update_fields=fields)
     alert.refresh_from_db()
@@ -155,8 +157,10 @@ def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "
 
 
 @transaction.atomic
-def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str) -> Alert:
-    """open/acknowledged -> resolved, with the clinician's note (required)."""
+def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str,
+                  share_note: bool = False) -> Alert:
+    """open/acknowledged -> resolved, with the clinician's note (required); the patient sees
+    the note only if ``share_note``."""
     _require_staff(by)
     if not note.strip():
         raise ValidationError({"note": "Write what was done, e.g. 'Phoned patient, seen today'."})
@@ -166,8 +170,8 @@ def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str) -> Ale
         raise ValidationError("This alert was already resolved.")
     # The acknowledgement note stays; the resolution note is kept beside it.
     current.status, current.resolved_at, current.resolved_by = AlertStatus.RESOLVED, now, by
-    current.resolve_note = note.strip()
-    fields = ["status", "resolved_at", "resolved_by", "resolve_note"]
+    current.resolve_note, current.resolve_note_shared = note.strip(), share_note
+    fields = ["status", "resolved_at", "resolved_by", "resolve_note", "resolve_note_shared"]
     if current.acknowledged_at is None:
         current.acknowledged_at, current.acknowledged_by = now, by
         fields += ["acknowledged_at", "acknowledged_by"]

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -123,9 +124,18 @@ class Alert(models.Model):
         related_name="+",
     )
     # Two notes, kept apart: acknowledging may say "calling the patient", resolving says what
-    # was done. Each is visible on the alert; the history keeps every version.
+    # was done. Each is visible on the alert; the history keeps every version. The patient sees
+    # a note only if the clinician chose to share it.
     note = models.TextField("acknowledgement note", blank=True)
+    note_shared = models.BooleanField(
+        "acknowledgement note shared with the patient", default=False,
+        help_text="Only a note the clinician chose to share is ever shown to the patient.",
+    )
     resolve_note = models.TextField("resolution note", blank=True)
+    resolve_note_shared = models.BooleanField(
+        "resolution note shared with the patient", default=False,
+        help_text="Only a note the clinician chose to share is ever shown to the patient.",
+    )
 
     # The lifecycle (open, acknowledged, re-opened, resolved) with who and when. ``evidence``,
     # counters and times of repeated findings are rewritten by the rule sweep set-wise.
@@ -300,6 +310,56 @@ class ReminderSnooze(models.Model):
         return f"{self.subject} #{self.subject_id} snoozed until {self.until:%Y-%m-%d %H:%M}Z"
 
 
+MESSAGE_MAX_LENGTH = 2000
+SUBJECT_MAX_LENGTH = 120
+
+
+class MessageThread(models.Model):
+    """A conversation between one patient and their care team (secure messages). Patient data:
+    every read goes through the access helper; notifications about it carry no content."""
+
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE,
+                                related_name="message_threads")
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
+    alert = models.ForeignKey(
+        Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="threads",
+        help_text="The alert this conversation was started from, if any.",
+    )
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField()
+    last_message_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_message_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-last_message_at"],
+                                name="alerts_threads_by_patient")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Message(models.Model):
+    """One message in a thread. ``read_at``: when the other side (the patient, or any member
+    of the care team for a patient's message) first opened it."""
+
+    thread = models.ForeignKey(MessageThread, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               related_name="+")
+    from_patient = models.BooleanField()
+    body = models.TextField(validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)])
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["thread", "from_patient"],
+                                condition=Q(read_at__isnull=True), name="alerts_unread_messages")]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} in thread {self.thread_id}"
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     IN_APP = "in_app", "In the app"
@@ -309,6 +369,7 @@ class Channel(models.TextChoices):
 class EventKind(models.TextChoices):
     ALERT = "alert", "Alert"
     REMINDER = "reminder", "Reminder"
+    MESSAGE = "message", "Secure message"
 
 
 class Notification(models.Model):
@@ -324,6 +385,9 @@ class Notification(models.Model):
     reminder = models.ForeignKey(
         ReminderStep, on_delete=models.CASCADE, null=True, blank=True,
         related_name="notifications",
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     alert_round = models.PositiveSmallIntegerField(
         default=1, help_text="Which round of the alert this tells about (re-opened alerts)."
@@ -350,8 +414,12 @@ class Notification(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="alert", alert__isnull=False, reminder__isnull=True)
-                    | Q(kind="reminder", reminder__isnull=False, alert__isnull=True)
+                    Q(kind="alert", alert__isnull=False, reminder__isnull=True,
+                      message__isnull=True)
+                    | Q(kind="reminder", reminder__isnull=False, alert__isnull=True,
+                        message__isnull=True)
+                    | Q(kind="message", message__isnull=False, alert__isnull=True,
+                        reminder__isnull=True)
                 ),
                 name="alerts_notification_has_one_event",
             ),
@@ -364,6 +432,11 @@ class Notification(models.Model):
                 fields=["reminder", "channel", "recipient"],
                 condition=Q(reminder__isnull=False),
                 name="alerts_one_notification_per_reminder_channel_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["message", "channel", "recipient"],
+                condition=Q(message__isnull=False),
+                name="alerts_one_notification_per_message_channel_recipient",
             ),
         ]
         indexes = [

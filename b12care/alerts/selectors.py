@@ -5,22 +5,36 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
 
+from b12care.accounts.access import visible_patients
 from b12care.accounts.models import PatientProfile, User
 
-from .models import ACTIVE_STATUSES, Alert, AlertSummary, InAppMessage, Severity
+from .models import (
+    ACTIVE_STATUSES,
+    Alert,
+    AlertStatus,
+    AlertSummary,
+    InAppMessage,
+    Message,
+    MessageThread,
+    Severity,
+)
 
 GUIDANCE_WINDOW = dt.timedelta(hours=1)
 
 
 def active_alerts(patient: PatientProfile) -> QuerySet[Alert]:
     """Open and acknowledged alerts, urgent first, newest first."""
+    return _ranked(Alert.objects.filter(patient=patient, status__in=ACTIVE_STATUSES))
+
+
+def _ranked(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     rank = Case(When(severity=Severity.URGENT, then=Value(0)),
                 When(severity=Severity.REVIEW, then=Value(1)), default=Value(2),
                 output_field=IntegerField())
-    return (Alert.objects.filter(patient=patient, status__in=ACTIVE_STATUSES)
-            .select_related("rule", "acknowledged_by").annotate(rank=rank)
+    return (alerts.select_related("rule", "acknowledged_by").annotate(rank=rank)
             .order_by("rank", "-last_seen_at", "-pk"))
 
 
@@ -55,7 +69,7 @@ def guidance_alerts(patient: PatientProfile, *, now: dt.datetime) -> list[Alert]
     return list(Alert.objects.filter(
         patient=patient, status__in=ACTIVE_STATUSES, severity=Severity.URGENT,
         last_seen_at__gte=now - GUIDANCE_WINDOW, last_seen_at__lte=now + dt.timedelta(minutes=5),
-    ).select_related("rule").order_by("-last_seen_at"))
+    ).select_related("rule", "acknowledged_by").order_by("-last_seen_at"))
 
 
 def patient_visible_alerts(patient: PatientProfile) -> list[Alert]:
@@ -87,3 +101,62 @@ def inbox(user: User) -> QuerySet[InAppMessage]:
     return (InAppMessage.objects.filter(user=user)
             .select_related("notification__reminder", "notification__alert")
             .order_by("-created_at", "-pk"))
+
+
+# --- The care loop: what the patient sees of the team's response ---------------------------------
+SHARED_NOTE_DAYS = 14
+
+
+def patient_home_alerts(patient: PatientProfile, *, now: dt.datetime
+                        ) -> tuple[list[Alert], list[Alert]]:
+    """One query: the active alerts (as ``active_alerts``) and the alerts resolved in the last
+    ``SHARED_NOTE_DAYS`` days whose note the clinician shared with the patient."""
+    rows = list(_ranked(Alert.objects.filter(patient=patient).filter(
+        Q(status__in=ACTIVE_STATUSES)
+        | (Q(status=AlertStatus.RESOLVED,
+             resolved_at__gte=now - dt.timedelta(days=SHARED_NOTE_DAYS))
+           & (Q(resolve_note_shared=True) | Q(note_shared=True))))))
+    active = [a for a in rows if a.status in ACTIVE_STATUSES]
+    shared = sorted((a for a in rows if a.status == AlertStatus.RESOLVED),
+                    key=lambda a: a.resolved_at, reverse=True)
+    return active, shared
+
+
+# --- Secure messages ---------------------------------------------------------------------------
+def threads(patient: PatientProfile, *, for_patient: bool) -> QuerySet[MessageThread]:
+    """The patient's conversations, newest first, each with ``unread``: messages from the
+    other side that nobody on the reader's side has opened yet."""
+    unread = Count("messages", filter=Q(messages__read_at__isnull=True,
+                                        messages__from_patient=not for_patient))
+    return (MessageThread.objects.filter(patient=patient).annotate(unread=unread)
+            .order_by("-last_message_at", "-pk"))
+
+
+def thread_of(patient: PatientProfile, thread_id: int) -> MessageThread:
+    """One of this patient's conversations, or 404 (the caller fetched the patient through
+    the access helper)."""
+    return get_object_or_404(MessageThread.objects.select_related("patient__user", "alert"),
+                             pk=thread_id, patient=patient)
+
+
+def thread_messages(thread: MessageThread) -> QuerySet[Message]:
+    return thread.messages.select_related("author").order_by("created_at", "pk")
+
+
+def team_unread_messages(user: User) -> int:
+    """Unread messages from the patients ``user`` may see (the clinician's count)."""
+    return Message.objects.filter(
+        from_patient=True, read_at__isnull=True,
+        thread__patient__in=visible_patients(user).values("pk")).count()
+
+
+def patients_with_unread_messages(user: User, *, limit: int = 50) -> list[MessageThread]:
+    """The conversations with unread patient messages among the patients ``user`` may see,
+    newest first (the clinician's messages list)."""
+    unread = Count("messages", filter=Q(messages__read_at__isnull=True,
+                                        messages__from_patient=True))
+    waiting = Message.objects.filter(from_patient=True, read_at__isnull=True)
+    return list(MessageThread.objects.filter(
+        patient__in=visible_patients(user).values("pk"), pk__in=waiting.values("thread_id"),
+    ).annotate(unread=unread).select_related("patient__user")
+        .order_by("-last_message_at", "-pk")[:limit])

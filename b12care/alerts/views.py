@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from b12care.accounts.access import (
     own_patient_profile,
     patient_required,
 )
+from b12care.accounts.clinics import patient_clinic
 from b12care.accounts.reauth import phone_change_requested, reauthentication_required
 from b12care.accounts.services import patient_settings_update
 
@@ -53,6 +55,7 @@ def guidance(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/guidance.html", {
         "patient": patient, "actions": actions,
         "emergency": any(a["call"] for a in actions),
+        "clinic": patient_clinic(patient),
     })
 
 
@@ -63,7 +66,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/inbox.html", {
         "page": page, "snooze_form": SnoozeForm(),
         "unread": selectors.unread_count(request.user),
+        "care_team_messages": _care_team_messages(request.user),
     })
+
+
+def _care_team_messages(user) -> dict:
+    """The way to the secure messages from the notification centre, with an unread count:
+    the patient's conversations with their team, or a clinician's patients' unread ones."""
+    if user.role == "patient":
+        patient = own_patient_profile(user)
+        threads = selectors.threads(patient, for_patient=True)
+        return {"url": reverse("alerts:threads"),
+                "unread": sum(t.unread for t in threads), "clinic": patient_clinic(patient)}
+    if user.role == "clinician":
+        return {"url": reverse("alerts:team_unread"),
+                "unread": selectors.team_unread_messages(user), "clinic": None}
+    return {}
 
 
 @login_required
@@ -140,6 +158,13 @@ def _alert_of(request: HttpRequest, patient_id: int, alert_id: int, action: str)
                              patient=patient)
 
 
+def _note_of(form: AlertNoteForm) -> tuple[str, bool]:
+    """The note and whether to share it with the patient ("" and False if the form is bad)."""
+    if not form.is_valid():
+        return "", False
+    return form.cleaned_data["note"], form.cleaned_data["share"]
+
+
 def _back(request: HttpRequest, patient_id: int) -> HttpResponse:
     return redirect("alerts:patient_alerts", patient_id=patient_id)
 
@@ -149,9 +174,10 @@ def _back(request: HttpRequest, patient_id: int) -> HttpResponse:
 def alert_acknowledge_view(request: HttpRequest, patient_id: int, alert_id: int) -> HttpResponse:
     alert = _alert_of(request, patient_id, alert_id, "alerts.acknowledge")
     form = AlertNoteForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    note, share = _note_of(form)
     try:
-        alert_acknowledge(alert=alert, by=request.user, now=timezone.now(), note=note)
+        alert_acknowledge(alert=alert, by=request.user, now=timezone.now(), note=note,
+                          share_note=share)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
@@ -164,9 +190,10 @@ def alert_acknowledge_view(request: HttpRequest, patient_id: int, alert_id: int)
 def alert_resolve_view(request: HttpRequest, patient_id: int, alert_id: int) -> HttpResponse:
     alert = _alert_of(request, patient_id, alert_id, "alerts.resolve")
     form = AlertNoteForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    note, share = _note_of(form)
     try:
-        alert_resolve(alert=alert, by=request.user, now=timezone.now(), note=note)
+        alert_resolve(alert=alert, by=request.user, now=timezone.now(), note=note,
+                      share_note=share)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:

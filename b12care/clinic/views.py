@@ -21,6 +21,7 @@ from b12care.accounts.access import (
     own_patient_profile,
     patient_required,
 )
+from b12care.accounts.clinics import age_on
 from b12care.accounts.forms import InvitePatientForm
 from b12care.accounts.models import Role
 from b12care.accounts.services import PatientDetails, patient_invite
@@ -116,6 +117,8 @@ def _review(request: HttpRequest, patient, note_form: NoteForm) -> HttpResponse:
         "notes": timeline.notes,
         "note_form": note_form,
         "printed_at": now,
+        # Age on the patient's own calendar day.
+        "age": age_on(patient.date_of_birth, now.astimezone(patient.tz).date()),
     })
 
 

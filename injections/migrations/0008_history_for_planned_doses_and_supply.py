@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0007_history_for_users_profiles_care_teams'),
-        ('injections', '0006_template_description_generated'),
+        ('injections', '0007_injection_timing'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

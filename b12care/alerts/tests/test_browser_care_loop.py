@@ -1,0 +1,76 @@
+"""Browser journey (390×844 phone): the clinician acknowledges an alert, shares a note and
+writes to the patient from it; the patient sees that their team saw it, the clinic's number,
+and reads the message."""
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from b12care.accounts.models import Clinic
+from b12care.alerts import delivery, lifecycle
+from b12care.alerts.models import Notification
+from b12care.alerts.rules import Finding
+from b12care.alerts.tests.test_browser import shot
+from b12care.core.tests.browser import login_as
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_clinician_acknowledges_and_writes_and_the_patient_sees_the_team_response(
+    browser_page, live_server, patient, clinician
+):
+    page = browser_page
+    for user in (patient.user, clinician):
+        user.set_password(settings.DEMO_PASSWORD)
+        user.save()
+    clinic = Clinic.objects.create(name="Haematology clinic", phone="+44 20 7946 0000",
+                                   hours="Monday to Friday, 8am to 6pm",
+                                   out_of_hours="Call NHS 111, or 999 in an emergency")
+    patient.care_team.update(clinic=clinic)
+    lifecycle.findings_record(patient=patient, now=timezone.now(), findings=[Finding(
+        "neuro_worsening", "urgent", "neuro_worsening", "Phone your clinic today.",
+        "Balance rose from 2 to 6/10.")])
+
+    login_as(page, live_server, clinician.email, settings.DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/alerts/patients/{patient.pk}/")
+    page.get_by_label("Note (needed to resolve)").fill("I will phone you this afternoon")
+    page.get_by_label("Share this note with the patient").check()
+    page.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_load_state()
+    assert "Acknowledged" in page.locator("[data-testid^=alert-]").inner_text()
+    page.get_by_role("link", name="Write to the patient about this").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Subject").input_value().startswith("About: ")
+    page.get_by_label("Message").fill("Please rest today; I will phone you at 2pm.")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Message sent to the patient.").is_visible()
+    shot(page, "clinician-thread")
+    page.context.clear_cookies()
+
+    # The worker delivers the content-free notice to the patient's notification centre.
+    for pk in Notification.objects.filter(recipient=patient.user).values_list("pk", flat=True):
+        delivery.notification_deliver(notification_id=pk, now=timezone.now())
+
+    login_as(page, live_server, patient.user.email, settings.DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/me/")
+    assert page.get_by_text("Alex Jones's team saw this at").is_visible()
+    assert page.get_by_text("Their note for you: I will phone you this afternoon").is_visible()
+    call = page.get_by_role("link", name="Call +44 20 7946 0000")
+    assert call.get_attribute("href") == "tel:+442079460000"
+    box = call.bounding_box()
+    assert box and box["height"] >= 44
+    shot(page, "patient-home-team-response")
+    page.goto(f"{live_server.url}/alerts/messages/")
+    assert page.get_by_text("You have a new message in B12 Care").first.is_visible()
+    page.get_by_test_id("conversations-link").click()
+    page.wait_for_load_state()
+    conversation = page.get_by_role("link", name="About: ")
+    assert "1 unread" in conversation.inner_text()
+    conversation.click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Please rest today; I will phone you at 2pm.").is_visible()
+    shot(page, "patient-thread")
+    page.goto(f"{live_server.url}/alerts/conversations/")
+    assert "unread" not in page.get_by_role("link", name="About: ").inner_text()
+    assert page.get_by_test_id("unread-badge").count() == 0
