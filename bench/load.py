@@ -56,7 +56,8 @@ def _request(kind: str, n: int, spec: dict) -> tuple[str, str, dict, str | None,
             "Content-Type": "application/x-www-form-urlencoded"}
     if kind == "log_injection":
         # a fresh token per POST: every one is a new injection, not a replay
-        body = spec["log_body"].replace("__TOKEN__", f"mixed-{secrets.token_hex(8)}")
+        body = spec["log_bodies"][n % len(patients)].replace("__TOKEN__",
+                                                             f"mixed-{secrets.token_hex(8)}")
         return "POST", "/injections/log/", post, body, 302
     if kind == "diary":
         return "POST", "/diary/", post, spec["diary_body"], 302

@@ -217,7 +217,7 @@ def run_pages(pages: list[dict], memory: WorkerMemory) -> None:
             url = f"http://127.0.0.1:{port}{page['path']}"
             options = {"cookie": page["cookie"], "connections": CONNECTIONS,
                        "post_body": page.get("post_body"), "headers": page.get("headers"),
-                       "cookies": page.get("cookies")}
+                       "cookies": page.get("cookies"), "bodies": page.get("bodies")}
             wrk.run(url, seconds=2, **options)  # warm-up: persistent connections in every worker
             results.append((page["name"], wrk.run(url, seconds=SECONDS, **options)))
     finally:

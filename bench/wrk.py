@@ -19,15 +19,18 @@ request = function()
   counter = counter + 1
   -- a fresh idempotency token per request: every POST is a new injection, not a replay
   local token = string.format("bench-%d-%d-%d", tid or 0, math.random(1, 2000000000), counter)
-  local body = string.gsub(BODY, "__TOKEN__", token)
+  local template = BODY
   local headers = nil
   if COOKIES then
     -- rotate over several signed-in patients, as real traffic would, instead of queueing
-    -- every POST on one patient's row locks
+    -- every POST on one patient's row locks; BODIES[i] is what patient i sends
+    local i = ((counter + (tid or 0) * 7) % #COOKIES) + 1
     headers = {}
     for name, value in pairs(wrk.headers) do headers[name] = value end
-    headers["Cookie"] = COOKIES[((counter + (tid or 0) * 7) % #COOKIES) + 1]
+    headers["Cookie"] = COOKIES[i]
+    if BODIES then template = BODIES[i] end
   end
+  local body = string.gsub(template, "__TOKEN__", token)
   return wrk.format(nil, nil, headers, body)
 end
 """
@@ -67,7 +70,7 @@ def parse(output: str) -> Result:
 
 def run(url: str, *, cookie: str, seconds: int, connections: int, threads: int = 2,
         post_body: str | None = None, headers: dict[str, str] | None = None,
-        cookies: list[str] | None = None) -> Result:
+        cookies: list[str] | None = None, bodies: list[str] | None = None) -> Result:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does this)")
     # A 10 s timeout so a slow page is measured as slow rather than dropped as a socket error.
@@ -79,6 +82,8 @@ def run(url: str, *, cookie: str, seconds: int, connections: int, threads: int =
         if post_body is not None:
             if cookies:
                 script.write("COOKIES = {" + ", ".join(f"[[{c}]]" for c in cookies) + "}\n")
+            if bodies:
+                script.write("BODIES = {" + ", ".join(f"[[{b}]]" for b in bodies) + "}\n")
             script.write(f"BODY = [[{post_body}]]\n" + POST_SCRIPT)
             cmd += ["-s", script.name]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout

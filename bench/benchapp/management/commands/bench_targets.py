@@ -18,9 +18,13 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from b12care.accounts import mfa, sessions
-from b12care.accounts.models import User
+from b12care.accounts.models import PatientProfile, User
+from b12care.core import clock
 from bench.benchapp.management.base import BenchCommand
 from bench.dataset import BENCH_CLINICIAN, BENCH_PATIENT
+from injections import entry
+from injections.models import Injection
+from injections.services import injection_record
 
 BENCH_TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCHBE"  # bench data only
 ROTATED_PATIENTS = 50
@@ -46,6 +50,27 @@ def diary_body() -> str:
     return "&".join([*(f"s_{code}=2" for code in codes), "notes=bench"])
 
 
+def confirmed_body(patient: PatientProfile, body: str, wall: dt.datetime) -> str:
+    """The log form as a patient sends it after confirming: every bench POST is a further
+    injection at the same time, which the guard rails (injections/plausibility.py) ask about
+    ("another injection is logged … is this a second one?", "early or extra?"). One injection
+    is recorded first, so the question asked, and the tick that confirms it, are the same for
+    every POST of this patient."""
+    taken_at = clock.to_utc(wall.date(), wall.time(), patient.tz)
+    if not Injection.objects.filter(patient=patient, taken_at=taken_at).exists():
+        injection_record(patient=patient, recorded_by=patient.user, now=timezone.now(),
+                         taken_at=taken_at, site="left_deltoid", administered_by="nurse",
+                         product="hydroxocobalamin", dose=1, unit="mg", pain=1,
+                         form_token=f"bench-first-{patient.pk}-{wall:%Y%m%d%H%M}")
+    verdict = entry.log_verdict(patient, taken_at=taken_at, product="hydroxocobalamin",
+                                dose=1, unit="mg")
+    if verdict.asks_timing:
+        body += "&timing=extra"
+    if verdict.signature:
+        body += f"&confirm=on&confirmed_for={verdict.signature}"
+    return body
+
+
 class Command(BenchCommand):
     help = "Print the benchmark targets as JSON."
 
@@ -68,12 +93,14 @@ class Command(BenchCommand):
         rotated = list(User.objects.filter(email__startswith="bench.patient")
                        .select_related("patient_profile").order_by("pk")[:ROTATED_PATIENTS])
         rotated_cookies = [session_cookie(user, csrf) for user in rotated]
+        wall = dt.datetime.strptime(taken_at, "%Y-%m-%dT%H:%M")
+        log_bodies = [confirmed_body(user.patient_profile, log_body, wall) for user in rotated]
         pages = [
             {"name": "baseline", "path": "/bench/baseline/", "cookie": as_clinician},
             {"name": "patient_home", "path": "/me/", "cookie": as_patient},
             {"name": "log_injection", "path": "/injections/log/", "cookie": as_patient,
              "post_body": log_body, "headers": {"X-CSRFToken": csrf},
-             "cookies": rotated_cookies},
+             "cookies": rotated_cookies, "bodies": log_bodies},
             {"name": "dashboard", "path": "/clinic/", "cookie": as_clinician},
             {"name": "review", "path": f"/clinic/patients/{patient.pk}/",
              "cookie": as_clinician},
@@ -83,7 +110,7 @@ class Command(BenchCommand):
             "clinician_cookie": as_clinician,
             "patient_cookies": rotated_cookies,
             "review_paths": [f"/clinic/patients/{u.patient_profile.pk}/" for u in rotated],
-            "log_body": log_body,
+            "log_bodies": log_bodies,
             "diary_body": diary_body(),
         }
         self.stdout.write(json.dumps({"pages": pages, "mixed": mixed}))
