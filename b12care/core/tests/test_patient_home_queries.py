@@ -12,8 +12,9 @@ from b12care.alerts.rules import Finding
 from b12care.clinic.tests.test_review import NOW, history
 
 pytestmark = pytest.mark.django_db
-# Session, user, profile; alerts (1), injections (3), diary (1), labs (1); the unread badge.
-HOME_QUERY_BUDGET = 10
+# Session, user, profile; alerts (1), injections (3 + the due post-dose/site questions),
+# diary (1), labs (1); the unread badge.
+HOME_QUERY_BUDGET = 11
 
 
 def home_queries(client, patient) -> list[str]:
