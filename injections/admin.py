@@ -7,7 +7,9 @@ from b12care.core.admin_history import HistoryAdmin
 
 from .forms import PhaseDoseAdminForm
 from .models import (
+    FollowUpSettings,
     Injection,
+    InjectionFollowUp,
     Phase,
     PlannedDose,
     ProtocolTemplate,
@@ -85,3 +87,32 @@ class SupplyAdmin(events.PatientDataAdminMixin, admin.ModelAdmin):
     change_kinds = (events.CARE,)
     list_display = ("patient", "ampoules_on_hand", "counted_at")
     raw_id_fields = ("patient", "updated_by")
+
+
+@admin.register(FollowUpSettings)
+class FollowUpSettingsAdmin(admin.ModelAdmin):
+    """One row (pk=1): the delays of the post-dose check-in and the site follow-up."""
+
+    list_display = ("__str__", "checkin_delay_minutes", "site_followup_hours")
+
+    def has_add_permission(self, request):
+        return not FollowUpSettings.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(InjectionFollowUp)
+class InjectionFollowUpAdmin(events.PatientDataAdminMixin, HistoryAdmin):
+    """A clinician or admin may clear a sore site here (``cleared_at``) so rotation suggests
+    it again; answers are the patient's and stay read-only."""
+
+    change_kinds = (events.INJECTIONS,)
+    list_display = ("patient", "kind", "due_at", "answer", "answered_at", "cleared_at")
+    list_filter = ("kind", "answer")
+    fields = ("patient", "injection", "kind", "due_at", "answer", "answered_at", "cleared_at")
+    readonly_fields = ("patient", "injection", "kind", "due_at", "answer", "answered_at")
+
+    def has_add_permission(self, request):
+        return False

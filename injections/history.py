@@ -24,4 +24,6 @@ def history_page(patient: PatientProfile, *, viewer: User, now: dt.datetime,
         injection.patient = patient  # already read: the rule needs its user, not a query a row
         allowed = services.can_change(injection, viewer, now=now)
         injection.can_edit = injection.can_delete = allowed
+        # The patient may say how the site is at any time (injections/followups.py).
+        injection.can_report_site = viewer.pk == patient.user_id
     return page

@@ -553,3 +553,81 @@ class Supply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient}: {self.ampoules_on_hand} ampoules"
+
+
+class FollowUpSettings(models.Model):
+    """Admin-configured delays of the questions asked after an injection (one row, pk=1;
+    without it the defaults below apply). Changing them affects injections logged later."""
+
+    DEFAULT_CHECKIN_MINUTES = 30
+    DEFAULT_SITE_HOURS = 48
+
+    checkin_delay_minutes = models.PositiveSmallIntegerField(
+        "post-dose check-in after (minutes)", default=DEFAULT_CHECKIN_MINUTES,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="How long after a self- or carer-given injection the patient is asked about "
+                  "signs of a serious allergic reaction (CLINICAL.md: about 30 minutes).")
+    site_followup_hours = models.PositiveSmallIntegerField(
+        "site follow-up after (hours)", default=DEFAULT_SITE_HOURS,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="How long after an injection the patient is asked whether the site is still "
+                  "painful, hot or swollen. Keep it equal to the site rule's persist_hours.")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "follow-up settings"
+
+    def __str__(self) -> str:
+        return "Follow-up settings"
+
+    @classmethod
+    def current(cls) -> FollowUpSettings:
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class FollowUpKind(models.TextChoices):
+    CHECKIN = "checkin", "Post-dose check-in"
+    SITE = "site", "Site follow-up"
+
+
+class FollowUpAnswer(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+
+
+class InjectionFollowUp(models.Model):
+    """A question asked after an injection at a stored ``due_at`` (no ETA task): the
+    post-dose check-in (self/carer-given doses, about anaphylaxis signs) and the site
+    follow-up (is the site still painful, hot or swollen?). The alert rules read the answers
+    (b12care/alerts/data.py); site rotation skips a site whose "yes" is not yet cleared."""
+
+    injection = models.ForeignKey(Injection, on_delete=models.CASCADE, related_name="followups")
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=FollowUpKind.choices)
+    due_at = models.DateTimeField(help_text="When the question is shown (UTC).")
+    answer = models.CharField(max_length=4, choices=FollowUpAnswer.choices, blank=True)
+    answered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the latest answer was given (a 'yes' here is "
+                                         "how long the problem lasted, for the site rule).")
+    cleared_at = models.DateTimeField(
+        null=True, blank=True, help_text="Site follow-up: when the site was said to be fine "
+                                         "again after a 'yes' (site rotation suggests it again).")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["injection", "kind"], name="followup_one_per_kind"),
+        ]
+        indexes = [
+            # The patient home asks "which questions are due and unanswered?"
+            models.Index(fields=["patient", "due_at"], condition=Q(answer=""),
+                         name="followup_unanswered_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of injection {self.injection_id}"
+
+    @property
+    def site_problem(self) -> bool:
+        """The site is still sore by the latest answer (not cleared since)."""
+        return self.answer == FollowUpAnswer.YES and self.cleared_at is None

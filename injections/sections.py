@@ -7,7 +7,7 @@ import datetime as dt
 
 from b12care.accounts.models import PatientProfile, User
 
-from . import selectors, services
+from . import followups, selectors, services
 from .models import Site
 
 # Where each site sits on the body-map drawing (front view, 200 x 300 viewBox).
@@ -44,7 +44,8 @@ def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
     # the hourly roll task, never by a page view (a GET must not write).
     summary = selectors.schedule_summary(patient, now=now, upcoming=4, recent=3)
     return {"title": "Injections", "template": "injections/_home_section.html",
-            "context": {"summary": summary, "patient": patient, "now": now}}
+            "context": {"summary": summary, "patient": patient, "now": now,
+                        "followups": followups.due_followups(patient, now=now)}}
 
 
 def review_section(patient: PatientProfile, *, now: dt.datetime, viewer: User) -> dict | None:

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from b12care.accounts.models import PatientProfile, Role, User
 from b12care.core import batches, events
 
-from . import scheduling
+from . import followups, scheduling
 from .models import (
     INFLAMED_SITE_REACTIONS,
     LOCAL_REACTIONS,
@@ -26,7 +26,10 @@ from .models import (
     AdministeredBy,
     DoseStatus,
     EndKind,
+    FollowUpAnswer,
+    FollowUpKind,
     Injection,
+    InjectionFollowUp,
     Phase,
     PlannedDose,
     ProtocolTemplate,
@@ -527,6 +530,7 @@ def injection_record(
             raise
         return Recorded(existing, False, [], [], getattr(existing, "planned_dose", None))
     dose = _match(injection)
+    followups.followups_schedule(injection=injection, created=True)
     if _uses_home_supply(injection):
         # Locked and saved (not a set-wise update) so the supply's history shows each ampoule.
         supply = Supply.objects.select_for_update().filter(patient=patient,
@@ -582,6 +586,7 @@ def injection_update(*, injection: Injection, by: User, now: dt.datetime, **valu
     _release(injection, now=now)
     injection.save()
     dose = _match(injection)
+    followups.followups_schedule(injection=injection, created=False)
     is_home = _uses_home_supply(injection)
     if was_home != is_home:
         supply = Supply.objects.filter(patient=injection.patient).first()
@@ -626,15 +631,23 @@ class SiteSuggestion:
 
 def suggest_site(patient: PatientProfile, *, now: dt.datetime) -> SiteSuggestion:
     """The least recently used site, never dorsogluteal, never one flagged painful or
-    inflamed in the last 7 days. None when every site is flagged."""
+    inflamed in the last 7 days, never one the patient said is still sore at the site
+    follow-up until they (or the clinic) clear it. None when every site is flagged."""
     last_used: dict[str, dt.datetime] = {}
     avoid: dict[str, str] = {}
     since = now - dt.timedelta(days=INFLAMED_DAYS)
-    fields = ["site", "taken_at", *INFLAMED_SITE_REACTIONS]
+    fields = ["site", "taken_at", "still_sore", *INFLAMED_SITE_REACTIONS]
+    still_sore = Exists(InjectionFollowUp.objects.filter(
+        injection=OuterRef("pk"), kind=FollowUpKind.SITE, answer=FollowUpAnswer.YES,
+        cleared_at__isnull=True))
+    rows = (Injection.objects.filter(patient=patient).annotate(still_sore=still_sore)
+            .order_by("-taken_at").values(*fields)[:60])
     # One row per site: the latest injection there, plus any flagged ones in the last week.
-    for row in Injection.objects.filter(patient=patient).order_by("-taken_at").values(*fields)[:60]:
+    for row in rows:
         last_used.setdefault(row["site"], row["taken_at"])
-        if row["taken_at"] >= since and any(row[name] for name in INFLAMED_SITE_REACTIONS):
+        if row["still_sore"]:
+            avoid.setdefault(row["site"], "you said it is still sore: tell us when it is fine")
+        elif row["taken_at"] >= since and any(row[name] for name in INFLAMED_SITE_REACTIONS):
             avoid.setdefault(row["site"], "painful or inflamed in the last 7 days")
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
     choices = [s for s in ROTATION if s not in avoid]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import followup_views, views
 
 app_name = "injections"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     # Patient (own, within 24 h) or clinician (their patients)
     path("entries/<int:pk>/edit/", views.injection_edit, name="edit"),
     path("entries/<int:pk>/delete/", views.injection_delete, name="delete"),
+    # Patient: questions after an injection (post-dose check-in, site follow-up)
+    path("entries/<int:pk>/check-in/", followup_views.checkin, name="checkin"),
+    path("entries/<int:pk>/site/", followup_views.site, name="site"),
     # Clinician, about one patient
     path("patients/<int:patient_id>/", views.patient_regimen, name="patient_regimen"),
     path("patients/<int:patient_id>/history/", views.patient_history, name="patient_history"),

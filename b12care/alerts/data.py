@@ -7,9 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.db.models import Exists, OuterRef, Subquery
+
 from b12care.accounts.models import PatientProfile
 from b12care.core import clock
-from injections.models import Injection, PlannedDose, Regimen, RegimenStatus
+from injections.models import (
+    FollowUpAnswer,
+    FollowUpKind,
+    Injection,
+    InjectionFollowUp,
+    PlannedDose,
+    Regimen,
+    RegimenStatus,
+)
 from labs.models import LabResult
 from symptoms.selectors import recent_scores
 
@@ -39,16 +49,29 @@ def treatment_start(patient: PatientProfile) -> dt.datetime | None:
     return first or start
 
 
+def _followup_answers():
+    """The injection's follow-up answers the rules read, as columns of the same query: a
+    "yes" at the post-dose check-in, and when the patient said the site was still sore."""
+    yes = InjectionFollowUp.objects.filter(injection=OuterRef("pk"), answer=FollowUpAnswer.YES)
+    return {
+        "checkin_yes": Exists(yes.filter(kind=FollowUpKind.CHECKIN)),
+        "site_sore_at": Subquery(yes.filter(kind=FollowUpKind.SITE).values("answered_at")[:1]),
+    }
+
+
 def _injections(patient, now):
     rows = (Injection.objects.filter(patient=patient,
                                      taken_at__gte=now - dt.timedelta(days=INJECTION_DAYS),
                                      taken_at__lte=now)
-            .values("pk", "taken_at", "updated_at", "site", *REACTION_FIELDS))
+            .annotate(**_followup_answers())
+            .values("pk", "taken_at", "updated_at", "site", "checkin_yes", "site_sore_at",
+                    *REACTION_FIELDS))
     return tuple(
         InjectionFact(
             id=r["pk"], taken_at=r["taken_at"], site=r["site"],
             reported_at=max(r["updated_at"], r["taken_at"]),
             reactions=frozenset(f for f in REACTION_FIELDS if r[f]),
+            checkin_reaction=r["checkin_yes"], site_sore_at=r["site_sore_at"],
         )
         for r in rows
     )

@@ -35,6 +35,8 @@ class InjectionFact:
     reactions: frozenset[str]  # field names of the Injection's reaction booleans
     reported_at: dt.datetime  # when the record was last saved (reactions still present then)
     site: str
+    checkin_reaction: bool = False  # "yes" at the post-dose check-in (injections/followups.py)
+    site_sore_at: dt.datetime | None = None  # when the site follow-up said "still sore"
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,10 @@ def systemic_reaction(data: PatientData, *, now: dt.datetime, thresholds: dict) 
     signs = set(thresholds["signs"])
     findings = []
     for inj in data.injections:
-        found = sorted(signs & inj.reactions)
+        # A "yes" at the post-dose check-in is the same finding as the signs ticked on the entry
+        # (one alert per injection); as evidence it re-opens an acknowledged alert.
+        found = sorted(signs & inj.reactions) + (["post-dose check-in"] if inj.checkin_reaction
+                                                 else [])
         if found and inj.taken_at >= since:
             findings.append(Finding(
                 rule="systemic_reaction", severity=URGENT,
@@ -355,15 +360,21 @@ def injection_site_infection(
     data: PatientData, *, now: dt.datetime, thresholds: dict
 ) -> list[Finding]:
     """Local signs still reported more than ``persist_hours`` after the injection (the patient
-    updated the record later), in the last ``lookback_days``."""
+    updated the record later, or answered "still painful, hot or swollen" at the site
+    follow-up), in the last ``lookback_days``. "> 48 h": an answer at 48 h 0 min is not."""
     since = now - dt.timedelta(days=float(thresholds["lookback_days"]))
     persist = dt.timedelta(hours=float(thresholds["persist_hours"]))
     signs = set(thresholds["signs"])
     findings = []
     for inj in data.injections:
         found = sorted(signs & inj.reactions)
-        if (len(found) >= int(thresholds["min_signs"]) and inj.taken_at >= since
-                and inj.reported_at - inj.taken_at > persist):
+        ticked = (len(found) >= int(thresholds["min_signs"])
+                  and inj.reported_at - inj.taken_at > persist)
+        answered = inj.site_sore_at is not None and inj.site_sore_at - inj.taken_at > persist
+        if inj.taken_at >= since and (ticked or answered):
+            if not ticked:
+                found = ["painful, hot or swollen (site follow-up)"]
+            reported_at = inj.site_sore_at if answered and not ticked else inj.reported_at
             findings.append(Finding(
                 rule="injection_site_infection", severity=REVIEW,
                 dedup_key=f"injection_site:injection:{inj.id}",
@@ -374,7 +385,7 @@ def injection_site_infection(
                 clinician_message=(
                     f"Injection site ({inj.site.replace('_', ' ')}) still "
                     f"{', '.join(found).replace('_', ' ')} "
-                    f"{int((inj.reported_at - inj.taken_at).total_seconds() // 3600)} h after the "
+                    f"{int((reported_at - inj.taken_at).total_seconds() // 3600)} h after the "
                     "injection: possible infection."
                 ),
             ))
