@@ -8,6 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from b12care.accounts.tests.factories import CareTeamFactory
+from b12care.alerts.lifecycle import findings_record
+from b12care.alerts.rules import Finding
 from b12care.clinic.tests.test_review import REVIEW_QUERY_BUDGET
 from b12care.core.tests.test_patient_home_queries import HOME_QUERY_BUDGET
 from labs.models import Analyte
@@ -51,6 +53,10 @@ def test_diary_pages_cost_the_same_queries_with_5_or_365_days_of_13_symptoms(
         # next planned test separately).
         result_record(patient=p, analyte=Analyte.objects.get(key="hb"), value="12",
                       unit="g/dL", sampled_on=NOW.date(), by=clinician, now=NOW)
+        # Both with an alert on the home page (the long diary raises one of its own): showing
+        # alerts adds the clinic's contact card, one query, whatever the history.
+        findings_record(patient=p, now=NOW, findings=[
+            Finding("hb_critical", "review", "hb", "Hb low", "Hb low")])
     for name, budget in PATIENT_BUDGETS.items():
         url = reverse(name) + ("?days=365" if name == "symptoms:trends" else "")
         counts = []
