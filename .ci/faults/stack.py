@@ -285,7 +285,8 @@ class Stack:
 
     def start_web(self) -> None:
         self.web = start([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "b12care.wsgi",
-                          "--bind", f"127.0.0.1:{self.web_port}"], self.env,
+                          "--bind", f"127.0.0.1:{self.web_port}", "--access-logfile", "-",
+                          "--access-logformat", '%(m)s %(U)s %(s)s %(L)ss'], self.env,
                          self.folder / "web.log")
         wait_for(lambda: port_open(self.web_port), timeout=60, what="gunicorn")
 
