@@ -85,7 +85,7 @@ class Client:
 
     def post_injection(self, n: int, token: str | None = None, *, red_flag: bool = False,
                        ) -> Answer:
-        token = token or f"faults-{secrets.token_hex(8)}"
+        token = token or f"faults-{'rf-' if red_flag else ''}{secrets.token_hex(8)}"
         who = n % len(self.patients)
         answer = self.request("POST", "/injections/log/", cookie=self.patients[who]["cookie"],
                               body=injection_body(token, red_flag=red_flag), kind="post",

@@ -103,6 +103,10 @@ def load_window(stack: Stack, client: Client, record: Record, fault, *, warmup: 
     return figures
 
 
+def label(answer) -> str:
+    return "red flag" if answer.token.startswith("faults-rf-") else answer.kind
+
+
 def during(answers, window) -> list:
     began, ended = window
     return [a for a in answers if began <= a.started <= ended]
@@ -203,6 +207,8 @@ def redis_stopped(stack, client, seed, d: Durations):
     figures |= {"outage_s": d.redis_stopped,
                 "post_p50_s": round(percentile([a.seconds for a in out], 50), 2),
                 "post_max_s": round(max((a.seconds for a in out), default=0), 2),
+                "over_2.5_s": [(label(a), a.status, round(a.seconds, 1)) for a in out
+                               if a.seconds > REDIS_BOUND],
                 "health": sorted({a.status for a in health})}
     figures, problems = finish(stack, record, seed, figures)
     if figures["failed_answers"]:
@@ -237,7 +243,7 @@ def redis_frozen(stack, client, seed, d: Durations):
                 "max_s": round(slowest, 2),
                 "p50_s": round(percentile([a.seconds for a in out], 50), 2),
                 "max_before_s": round(noise, 2),
-                "over_bound": [(a.kind, a.status, round(a.seconds, 1)) for a in out
+                "over_bound": [(label(a), a.status, round(a.seconds, 1)) for a in out
                                if a.seconds > REDIS_BOUND],
                 "health_max_s": round(max((a.seconds for a in health), default=0), 2)}
     figures, problems = finish(stack, record, seed, figures)
