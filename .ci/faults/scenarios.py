@@ -36,7 +36,7 @@ class Durations:
 
     @classmethod
     def from_env(cls, mode: str) -> Durations:
-        base = (cls(3, 15, 10, 1, 70, 5, 1) if mode == "ci"
+        base = (cls(3, 15, 10, 1, 50, 5, 1) if mode == "ci"
                 else cls(10, 60, 30, 2, 200, 20, 3))
         for name in base.__dataclass_fields__:
             value = os.environ.get(f"FAULTS_{name.upper()}")
@@ -125,9 +125,12 @@ def finish(stack: Stack, record: Record, seed: dict, figures: dict, *,
 
 
 def full_stack(stack: Stack) -> None:
-    stack.start_web()
-    stack.start_worker()
+    """gunicorn, one worker and beat, started side by side (their start-up is CPU-bound)."""
+    stack.launch_web()
+    stack.launch_worker()
     stack.start_beat()
+    stack.wait_web()
+    stack.wait_worker(1)
 
 
 # --- worker pool child / whole worker killed mid-delivery ----------------------------------------

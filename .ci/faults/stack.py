@@ -284,23 +284,36 @@ class Stack:
                            site=self.base)
 
     def start_web(self) -> None:
+        self.launch_web()
+        self.wait_web()
+
+    def launch_web(self) -> None:
         self.web = start([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "b12care.wsgi",
                           "--bind", f"127.0.0.1:{self.web_port}", "--access-logfile", "-",
-                          "--access-logformat", '%(m)s %(U)s %(s)s %(L)ss'], self.env,
+                          "--access-logformat", '%(t)s %(m)s %(U)s %(s)s %(L)ss'], self.env,
                          self.folder / "web.log")
-        wait_for(lambda: port_open(self.web_port), timeout=60, what="gunicorn")
+
+    def wait_web(self) -> None:
+        wait_for(lambda: port_open(self.web_port), timeout=90, what="gunicorn")
 
     def start_worker(self, concurrency: int = 2) -> subprocess.Popen:
+        worker = self.launch_worker(concurrency)
+        self.wait_worker(len(self.workers))
+        return worker
+
+    def launch_worker(self, concurrency: int = 2) -> subprocess.Popen:
         n = len(self.workers) + 1
         worker = start([str(VENV_BIN / "celery"), "-A", "b12care", "worker", "--loglevel",
                         "INFO", "--concurrency", str(concurrency), "-n", f"faults{n}@%h",
                         "--without-gossip", "--without-mingle"], self.env,
                        self.folder / f"worker{n}.log")
         self.workers.append(worker)
+        return worker
+
+    def wait_worker(self, n: int) -> None:
         log_file = self.folder / f"worker{n}.log"
         wait_for(lambda: b"ready." in log_file.read_bytes(), timeout=90,
                  what=f"worker {n} to be ready")
-        return worker
 
     def start_beat(self) -> subprocess.Popen:
         n = len(self.beats) + 1
