@@ -88,6 +88,8 @@ def load_window(stack: Stack, client: Client, record: Record, fault, *, warmup: 
                 threads: int = 2) -> dict:
     """Load before, during and after ``fault()`` (which returns when the fault is over);
     then every POST not answered "saved" is sent again with its token."""
+    for n in range(4):  # warm both web processes (URLs, templates): not part of the figures
+        client.page(n)
     stop = threading.Event()
     workers = run_load(client, record, stop=stop, threads=threads)
     time.sleep(warmup)
@@ -278,7 +280,7 @@ def postgres_restart(stack, client, seed, d: Durations):
             began = time.monotonic()
             stack.pg.restart()
             outages.append(round(time.monotonic() - began, 1))
-            time.sleep(d.warmup)
+            time.sleep(2 * d.warmup)
 
     figures = load_window(stack, client, record, fault, warmup=d.warmup)
     figures.pop("window")
