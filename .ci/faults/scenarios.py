@@ -90,6 +90,8 @@ def load_window(stack: Stack, client: Client, record: Record, fault, *, warmup: 
     then every POST not answered "saved" is sent again with its token."""
     for n in range(4):  # warm both web processes (URLs, templates): not part of the figures
         client.page(n)
+    # Red flags before the fault too: what a red flag costs on this machine without a fault.
+    _red_flags(client, record, 37, 3)
     stop = threading.Event()
     workers = run_load(client, record, stop=stop, threads=threads)
     time.sleep(warmup)
@@ -208,8 +210,11 @@ def redis_stopped(stack, client, seed, d: Durations):
         stack.redis.start()
 
     figures = load_window(stack, client, record, fault, warmup=d.warmup)
-    out = during(record.of("post"), figures.pop("window"))
+    window = figures.pop("window")
+    out = during(record.of("post"), window)
     figures |= {"outage_s": d.redis_stopped,
+                "red_flags_before_s": [round(a.seconds, 1) for a in record.of("post")
+                                       if label(a) == "red flag" and a.started < window[0]],
                 "post_p50_s": round(percentile([a.seconds for a in out], 50), 2),
                 "post_max_s": round(max((a.seconds for a in out), default=0), 2),
                 "over_2.5_s": [(label(a), a.status, round(a.seconds, 1)) for a in out
@@ -248,6 +253,8 @@ def redis_frozen(stack, client, seed, d: Durations):
                 "max_s": round(slowest, 2),
                 "p50_s": round(percentile([a.seconds for a in out], 50), 2),
                 "max_before_s": round(noise, 2),
+                "red_flags_before_s": [round(a.seconds, 1) for a in answers
+                                       if label(a) == "red flag" and a.started < window[0]],
                 "over_bound": [(label(a), a.status, round(a.seconds, 1)) for a in out
                                if a.seconds > REDIS_BOUND],
                 "health_max_s": round(max((a.seconds for a in health), default=0), 2)}
