@@ -50,7 +50,7 @@ def one(name: str, base: OwnPostgres, durations) -> bool:
     pg.start()
     stack = Stack(pg, name)
     started = time.monotonic()
-    ok = False
+    ok = keep = False
     try:
         seed = base.seed  # the template's sessions, while they are far from idle expiry
         if time.monotonic() - base.seeded_at > SESSION_REUSE:
@@ -61,15 +61,16 @@ def one(name: str, base: OwnPostgres, durations) -> bool:
     except (Exception, SystemExit) as exc:  # one broken scenario must not hide the others
         figures, problems = {}, [f"{type(exc).__name__}: {exc}"]
         traceback.print_exc()
+    finally:  # also on Ctrl-C: no process of ours outlives the run
+        keep = bool(os.environ.get("FAULTS_KEEP_LOGS")) or not ok
+        if not ok:
+            print(stack.tail_logs(), flush=True)
+        stack.close(keep_logs=keep)
     took = time.monotonic() - started
-    verdict = "PASS" if ok else "FAIL"
-    print(f"{verdict} {name} ({took:.0f} s): {json.dumps(figures, default=str)}", flush=True)
+    print(f"{'PASS' if ok else 'FAIL'} {name} ({took:.0f} s): {json.dumps(figures, default=str)}",
+          flush=True)
     for problem in problems:
         print(f"     ! {problem}", flush=True)
-    keep = bool(os.environ.get("FAULTS_KEEP_LOGS")) or not ok
-    if not ok:
-        print(stack.tail_logs(), flush=True)
-    stack.close(keep_logs=keep)
     if keep:
         print(f"     logs: {stack.folder}", flush=True)
     return ok
