@@ -36,7 +36,7 @@ class Durations:
 
     @classmethod
     def from_env(cls, mode: str) -> Durations:
-        base = (cls(2, 10, 10, 1, 45, 5, 1) if mode == "ci"
+        base = (cls(2, 10, 10, 1, 55, 5, 1) if mode == "ci"
                 else cls(10, 60, 30, 2, 200, 20, 3))
         for name in base.__dataclass_fields__:
             value = os.environ.get(f"FAULTS_{name.upper()}")

@@ -327,8 +327,10 @@ class Stack:
         return children(worker.pid)
 
     def close(self, keep_logs: bool = False) -> None:
+        # The checks are done: no graceful shutdown to wait for (a warm Celery shutdown and
+        # gunicorn's graceful timeout cost seconds per scenario).
         for proc in [*self.beats, *self.workers, *([self.web] if self.web else [])]:
-            kill_group(proc)
+            kill_group(proc, signal.SIGKILL)
         self.redis.remove()
         self.sink.close()
         self.pg.remove()
