@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint fmt bench mutation deps migrate seed clean help demo-code
+.PHONY: run test lint fmt bench faults mutation deps migrate seed clean help demo-code
 
 help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint   ruff and import-linter (the floors in docs/architecture.md)"
 	@echo "make mutation  mutmut over the safety code, each module with its own tests (docs/testing.md)"
 	@echo "make bench  pages, scale, mixed load, sweep and memory on PostgreSQL bench databases (docs/benchmarks.md)"
+	@echo "make faults  fault scenarios with own PostgreSQL/Redis/gunicorn/workers (docs/reliability.md)"
 	@echo "make demo-code  the current sign-in code of the demo admin and clinicians"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -73,6 +74,12 @@ fmt: deps
 bench: deps
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/run.py
+
+# Fault scenarios (docs/reliability.md): each starts its own PostgreSQL and Redis on spare
+# loopback ports, gunicorn, workers and beat, applies a fault and checks the invariants in SQL.
+# FAULTS=ci runs the short subset that .ci/run calls; `make faults SCENARIOS="redis_frozen"`.
+faults: deps
+	$(PY) .ci/faults/run.py $(SCENARIOS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles var .pytest_cache .hypothesis
