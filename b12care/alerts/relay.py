@@ -33,7 +33,7 @@ SWEEP_RULES_TASK = "b12care.alerts.tasks.sweep_rules"
 def deliver_batch_enqueue(ids: list[int]) -> None:
     """One ``deliver_batch`` task for these outbox ids. Raises if the broker is down
     (retry=False: fail fast, the caller hands the rows back to the relay)."""
-    current_app.send_task(DELIVER_BATCH_TASK, args=[ids], retry=False)
+    current_app.send_task(DELIVER_BATCH_TASK, args=[ids], retry=False, ignore_result=True)
 
 
 def relay_publish() -> None:
@@ -41,7 +41,7 @@ def relay_publish() -> None:
     try:
         # Its own connection, not the producer pool shared with request threads.
         with current_app.connection_for_write() as conn:
-            current_app.send_task(RELAY_TASK, retry=False, connection=conn)
+            current_app.send_task(RELAY_TASK, retry=False, connection=conn, ignore_result=True)
     except Exception as exc:  # broker down: the rows are safe in the database
         log.warning("Could not reach the broker to relay notifications now (%s); "
                     "the periodic relay will deliver them.", type(exc).__name__)
