@@ -16,6 +16,8 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
+from b12care.core import validation
+
 from .models import AccessLog, PatientProfile, Role, User
 
 M = TypeVar("M", bound=Model)
@@ -43,9 +45,10 @@ def scoped(queryset: QuerySet[M], user: User, patient_field: str = "patient") ->
 
 def access_patient(user: User, patient_id: int | str, *, action: str = "view") -> PatientProfile:
     """Fetch one patient ``user`` may see, or raise 404; log the read if it is someone else's."""
+    pk = validation.bounded_int(patient_id, low=1)  # 10^23 is no id: 404, not an overflow
     try:
-        patient = visible_patients(user).get(pk=int(patient_id))
-    except (PatientProfile.DoesNotExist, ValueError, TypeError):
+        patient = visible_patients(user).get(pk=pk)
+    except PatientProfile.DoesNotExist:
         raise Http404("No such patient.") from None
     if patient.user_id != user.pk:
         AccessLog.objects.create(user=user, patient=patient, action=action[:80])
