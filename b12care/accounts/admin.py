@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from b12care.core import events
 
-from .models import AccessLog, CareTeamMembership, PatientProfile, Role, User
-from .services import care_team_add
+from .models import AccessLog, CareTeamMembership, ClosureRequest, PatientProfile, Role, User
+from .services import care_team_add, closure_confirm
 
 
 class AssignClinicianForm(forms.Form):
@@ -117,3 +117,26 @@ class CareTeamMembershipAdmin(admin.ModelAdmin):
         if not change:
             obj.added_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ClosureRequest)
+class ClosureRequestAdmin(admin.ModelAdmin):
+    """Patients' requests to close their account. Confirming deactivates the account and ends
+    its sessions; requests are never deleted (they are part of the record)."""
+
+    list_display = ("patient", "requested_at", "status", "decided_by", "decided_at")
+    list_filter = ("status",)
+    readonly_fields = ("patient", "reason", "requested_at", "status", "decided_by", "decided_at")
+    actions = ["confirm"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Confirm: close these accounts")
+    def confirm(self, request, queryset):
+        closed = sum(closure_confirm(request=item, by=request.user, now=timezone.now())
+                     for item in queryset.select_related("patient__user"))
+        self.message_user(request, f"{closed} account(s) closed.", messages.SUCCESS)
