@@ -4,6 +4,7 @@ readiness and supply. Logic lives in scheduling.py (pure) and services.py (write
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import validation
 from b12care.core.models import TimeStampedModel
 
 from . import describe, scheduling
@@ -56,6 +58,22 @@ class Weekday(models.TextChoices):
     FR = "FR", "Friday"
     SA = "SA", "Saturday"
     SU = "SU", "Sunday"
+
+
+# CLINICAL.md "Plausible doses": refuse above 5 mg, whatever the product.
+MAX_DOSE_MG = Decimal(5)
+
+
+def check_dose(dose: Decimal | None, unit: str) -> None:
+    """Refuse a dose above 5 mg (5000 µg) or of nothing: a typing slip, never a prescription."""
+    if dose is None:
+        return
+    mg = dose / 1000 if unit == DoseUnit.MICROGRAM else dose
+    if dose <= 0:
+        raise ValidationError({"dose": "Enter the dose given, e.g. 1 (mg)."})
+    if mg > MAX_DOSE_MG:
+        raise ValidationError({"dose": "Check the dose: more than 5 mg is not a B12 injection "
+                                       "dose. Check the unit (mg or µg)."})
 
 
 class PhaseFields(models.Model):
@@ -145,7 +163,8 @@ class Regimen(TimeStampedModel):
     status = models.CharField(
         max_length=8, choices=RegimenStatus.choices, default=RegimenStatus.ACTIVE
     )
-    start_date = models.DateField(help_text="First possible dose day, in the patient's zone.")
+    start_date = models.DateField(help_text="First possible dose day, in the patient's zone.",
+                                  validators=validation.PLANNED_DATE_VALIDATORS)
     ended_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -170,10 +189,11 @@ class Phase(PhaseFields):
         default=dt.time(9, 0), help_text="Local time of day the dose is due."
     )
     start_date = models.DateField(
-        null=True, blank=True,
+        null=True, blank=True, validators=validation.PLANNED_DATE_VALIDATORS,
         help_text="Leave empty to continue one interval after the previous phase ends.",
     )
-    until = models.DateField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True,
+                             validators=validation.PLANNED_DATE_VALIDATORS)
     ended_on = models.DateField(
         null=True, blank=True, help_text="Set when a clinician ended the phase."
     )
@@ -220,6 +240,7 @@ class Phase(PhaseFields):
         return self.end_kind == EndKind.OPEN and self.ended_on is None
 
     def clean(self) -> None:
+        check_dose(self.dose, self.unit)
         if self.end_kind == EndKind.COUNT and not self.count:
             raise ValidationError({"count": "Give the number of doses."})
         if self.end_kind == EndKind.UNTIL and not self.until:
@@ -390,7 +411,8 @@ class Injection(TimeStampedModel):
     dose = models.DecimalField(max_digits=7, decimal_places=2, validators=[MinValueValidator(0)])
     unit = models.CharField(max_length=12, choices=DoseUnit.choices, default=DoseUnit.MG)
     lot_number = models.CharField("batch (lot) number", max_length=40, blank=True)
-    expiry_date = models.DateField("expiry date", null=True, blank=True)
+    expiry_date = models.DateField("expiry date", null=True, blank=True,
+                                   validators=validation.EXPIRY_DATE_VALIDATORS)
     site = models.CharField(max_length=32, choices=Site.choices)
     administered_by = models.CharField(max_length=8, choices=AdministeredBy.choices)
     pain = models.PositiveSmallIntegerField(
@@ -413,14 +435,22 @@ class Injection(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     form_token = models.CharField(
-        max_length=64, null=True, blank=True, unique=True, editable=False,
-        help_text="One per log form: a double submit records one injection.",
+        max_length=64, null=True, blank=True, editable=False,
+        help_text="One per log form: a double submit records one injection (per patient).",
     )
     history = HistoricalRecords(excluded_fields=["form_token"])
 
     class Meta:
         ordering = ["-taken_at"]
         indexes = [models.Index(fields=["patient", "-taken_at"], name="injection_patient_taken")]
+        constraints = [
+            # Scoped per patient: a token another patient's form used is no key to their row.
+            models.UniqueConstraint(fields=["patient", "form_token"],
+                                    name="injection_form_token_per_patient"),
+        ]
+
+    def clean(self) -> None:
+        check_dose(self.dose, self.unit)
 
     def __str__(self) -> str:
         return f"{self.patient} {self.get_site_display()} at {self.taken_at:%Y-%m-%d %H:%M}Z"
@@ -451,7 +481,7 @@ class SuitabilityAssessment(TimeStampedModel):
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    assessed_on = models.DateField()
+    assessed_on = models.DateField(validators=validation.PAST_DATE_VALIDATORS)
     no_needle_phobia = models.BooleanField("no significant needle phobia", default=False)
     no_tremor = models.BooleanField("no tremor or coordination problem", default=False)
     sterile_technique = models.BooleanField(
@@ -463,7 +493,7 @@ class SuitabilityAssessment(TimeStampedModel):
     sites_healthy = models.BooleanField(
         "no skin condition or infection risk at the sites", default=False
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=validation.NOTE_MAX_LENGTH)
     history = HistoricalRecords()
 
     ITEMS = ("no_needle_phobia", "no_tremor", "sterile_technique", "no_rapid_neuro_progression",
@@ -486,13 +516,13 @@ class TrainingRecord(TimeStampedModel):
     observed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    observed_on = models.DateField()
+    observed_on = models.DateField(validators=validation.PAST_DATE_VALIDATORS)
     needle_and_site_selection = models.BooleanField("needle and site selection", default=False)
     depth_and_angle = models.BooleanField("depth and angle (90°)", default=False)
     reducing_discomfort = models.BooleanField("reducing discomfort", default=False)
     sharps_disposal = models.BooleanField("sharps handling and disposal", default=False)
     recognising_reactions = models.BooleanField("recognising adverse reactions", default=False)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=validation.NOTE_MAX_LENGTH)
     history = HistoricalRecords()
 
     ITEMS = ("needle_and_site_selection", "depth_and_angle", "reducing_discomfort",

@@ -16,6 +16,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import validation
 
 from .rules import REGISTRY
 
@@ -97,8 +98,8 @@ class Alert(models.Model):
     rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts")
     severity = models.CharField(max_length=8, choices=Severity.choices)
     dedup_key = models.CharField(max_length=200)
-    patient_message = models.TextField(blank=True)
-    clinician_message = models.TextField()
+    patient_message = models.TextField(blank=True, max_length=validation.LONG_TEXT_MAX_LENGTH)
+    clinician_message = models.TextField(max_length=validation.LONG_TEXT_MAX_LENGTH)
     status = models.CharField(
         max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN
     )
@@ -122,7 +123,8 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )
-    note = models.TextField("clinician note", blank=True)
+    note = models.TextField("clinician note", blank=True,
+                            max_length=validation.NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["-last_seen_at", "-pk"]
@@ -327,7 +329,7 @@ class Notification(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # What is sent: never clinical detail ("You have a new message in B12 Care").
     subject = models.CharField(max_length=120)
-    body = models.TextField()
+    body = models.TextField(max_length=validation.LONG_TEXT_MAX_LENGTH)
     link = models.CharField(max_length=300, blank=True, help_text="Path behind login.")
     created_at = models.DateTimeField()
     next_attempt_at = models.DateTimeField()
@@ -336,7 +338,7 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, max_length=validation.LONG_TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -390,7 +392,7 @@ class InAppMessage(models.Model):
         Notification, on_delete=models.CASCADE, related_name="in_app_message"
     )
     title = models.CharField(max_length=120)
-    body = models.TextField()
+    body = models.TextField(max_length=validation.LONG_TEXT_MAX_LENGTH)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)

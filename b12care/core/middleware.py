@@ -44,7 +44,7 @@ class SecurityHeadersMiddleware:
 class BoundedIdsMiddleware:
     """A number in an address beyond any database id (``/patients/10^23/``) is "not found",
     never an overflow in the database driver (a 500). Path converters give ints; the view
-    never sees one out of range."""
+    never sees one out of range. Likewise an admin object id with a slash in it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -56,4 +56,8 @@ class BoundedIdsMiddleware:
         for value in (*view_args, *view_kwargs.values()):
             if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
                 raise Http404("Not found.")
+        # The admin quotes "/" in object ids ("_2F"), so an id with a slash is an address
+        # like /admin/app/model/5/change/history/, which the history view would choke on.
+        if "/" in str(view_kwargs.get("object_id", "")):
+            raise Http404("Not found.")
         return None

@@ -14,7 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
 # Anything planned (doses, labs, expiry) lies within this many years of today.
@@ -81,6 +83,52 @@ def bounded_int(value, *, default: int | None = None, low: int = 0,
     except (TypeError, ValueError):
         return default
     return number if low <= number <= high else default
+
+
+# --- Validators for model and form fields (limits are read when they run) ---------------------
+
+def _tomorrow() -> dt.date:
+    """Today in the zone furthest ahead of UTC: a day that has happened anywhere."""
+    return timezone.now().date() + dt.timedelta(days=1)
+
+
+def _years_ahead() -> dt.date:
+    return latest_date(timezone.now().date())
+
+
+def _expiry_latest() -> dt.date:
+    return latest_date(timezone.now().date(), EXPIRY_YEARS_AHEAD)
+
+
+def _expiry_earliest() -> dt.date:
+    return latest_date(timezone.now().date(), -EXPIRY_YEARS_AHEAD)
+
+
+EXPIRY_YEARS_AHEAD = 5  # ampoules keep about three years; more is a typing mistake
+_TOO_EARLY = "Check the year: dates before 1900 are not accepted."
+PAST_DATE_VALIDATORS = [
+    MinValueValidator(EARLIEST_DATE, _TOO_EARLY),
+    MaxValueValidator(_tomorrow, "This date cannot be in the future."),
+]
+PLANNED_DATE_VALIDATORS = [
+    MinValueValidator(EARLIEST_DATE, _TOO_EARLY),
+    MaxValueValidator(_years_ahead, f"Check the year: more than {YEARS_AHEAD} years ahead."),
+]
+EXPIRY_DATE_VALIDATORS = [
+    MinValueValidator(_expiry_earliest, "Check the year: this expiry date is long past."),
+    MaxValueValidator(_expiry_latest, "Check the year: ampoules do not keep that long."),
+]
+
+
+def validate_finite(value) -> None:
+    if value is not None and not Decimal(value).is_finite():
+        raise ValidationError("Enter a number.", code="not_finite")
+
+
+def validate_no_bidi(value: str) -> None:
+    if BIDI_CONTROLS.search(value or ""):
+        raise ValidationError("Remove the hidden direction characters from this text.",
+                              code="bidi")
 
 
 # --- The whole database ---------------------------------------------------------------------
