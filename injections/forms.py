@@ -9,6 +9,7 @@ from crispy_forms.layout import HTML, Field, Fieldset, Layout
 from django import forms
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import validation
 
 from . import plausibility, scheduling
 from .models import (
@@ -60,6 +61,9 @@ class LocalDateTimeField(forms.DateTimeField):
         result = super().to_python(value)
         if result is None:
             return None
+        # Year 1 or 9999 would overflow when moved to UTC; no injection is that old or new.
+        validation.check_planned_date(result.date(), today=dt.date.today(), years=1,
+                                      what="This date")
         naive = result.replace(tzinfo=None)
         return scheduling.to_utc(naive.date(), naive.time(), self.tz)
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import validation
 from b12care.core.models import TimeStampedModel
 
 from . import describe, plausibility, scheduling
@@ -155,7 +156,8 @@ class Regimen(TimeStampedModel):
     status = models.CharField(
         max_length=8, choices=RegimenStatus.choices, default=RegimenStatus.ACTIVE
     )
-    start_date = models.DateField(help_text="First possible dose day, in the patient's zone.")
+    start_date = models.DateField(help_text="First possible dose day, in the patient's zone.",
+                                  validators=validation.PLANNED_DATE_VALIDATORS)
     ended_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -180,10 +182,11 @@ class Phase(PhaseFields):
         default=dt.time(9, 0), help_text="Local time of day the dose is due."
     )
     start_date = models.DateField(
-        null=True, blank=True,
+        null=True, blank=True, validators=validation.PLANNED_DATE_VALIDATORS,
         help_text="Leave empty to continue one interval after the previous phase ends.",
     )
-    until = models.DateField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True,
+                             validators=validation.PLANNED_DATE_VALIDATORS)
     ended_on = models.DateField(
         null=True, blank=True, help_text="Set when a clinician ended the phase."
     )
@@ -411,7 +414,8 @@ class Injection(TimeStampedModel):
     dose = models.DecimalField(max_digits=7, decimal_places=2, validators=[MinValueValidator(0)])
     unit = models.CharField(max_length=12, choices=DoseUnit.choices, default=DoseUnit.MG)
     lot_number = models.CharField("batch (lot) number", max_length=40, blank=True)
-    expiry_date = models.DateField("expiry date", null=True, blank=True)
+    expiry_date = models.DateField("expiry date", null=True, blank=True,
+                                   validators=validation.EXPIRY_DATE_VALIDATORS)
     site = models.CharField(max_length=32, choices=Site.choices)
     administered_by = models.CharField(max_length=8, choices=AdministeredBy.choices)
     pain = models.PositiveSmallIntegerField(
@@ -438,14 +442,19 @@ class Injection(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     form_token = models.CharField(
-        max_length=64, null=True, blank=True, unique=True, editable=False,
-        help_text="One per log form: a double submit records one injection.",
+        max_length=64, null=True, blank=True, editable=False,
+        help_text="One per log form: a double submit records one injection (per patient).",
     )
     history = HistoricalRecords(excluded_fields=["form_token"])
 
     class Meta:
         ordering = ["-taken_at"]
         indexes = [models.Index(fields=["patient", "-taken_at"], name="injection_patient_taken")]
+        constraints = [
+            # Scoped per patient: a token another patient's form used is no key to their row.
+            models.UniqueConstraint(fields=["patient", "form_token"],
+                                    name="injection_form_token_per_patient"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} {self.get_site_display()} at {self.taken_at:%Y-%m-%d %H:%M}Z"
@@ -479,7 +488,7 @@ class SuitabilityAssessment(TimeStampedModel):
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    assessed_on = models.DateField()
+    assessed_on = models.DateField(validators=validation.PAST_DATE_VALIDATORS)
     no_needle_phobia = models.BooleanField("no significant needle phobia", default=False)
     no_tremor = models.BooleanField("no tremor or coordination problem", default=False)
     sterile_technique = models.BooleanField(
@@ -491,7 +500,7 @@ class SuitabilityAssessment(TimeStampedModel):
     sites_healthy = models.BooleanField(
         "no skin condition or infection risk at the sites", default=False
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=validation.NOTE_MAX_LENGTH)
     history = HistoricalRecords()
 
     ITEMS = ("no_needle_phobia", "no_tremor", "sterile_technique", "no_rapid_neuro_progression",
@@ -514,13 +523,13 @@ class TrainingRecord(TimeStampedModel):
     observed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    observed_on = models.DateField()
+    observed_on = models.DateField(validators=validation.PAST_DATE_VALIDATORS)
     needle_and_site_selection = models.BooleanField("needle and site selection", default=False)
     depth_and_angle = models.BooleanField("depth and angle (90°)", default=False)
     reducing_discomfort = models.BooleanField("reducing discomfort", default=False)
     sharps_disposal = models.BooleanField("sharps handling and disposal", default=False)
     recognising_reactions = models.BooleanField("recognising adverse reactions", default=False)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=validation.NOTE_MAX_LENGTH)
     history = HistoricalRecords()
 
     ITEMS = ("needle_and_site_selection", "depth_and_angle", "reducing_discomfort",

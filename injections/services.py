@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -501,6 +502,10 @@ def _uses_home_supply(injection: Injection) -> bool:
     return injection.administered_by in (AdministeredBy.SELF, AdministeredBy.CARER)
 
 
+# Web forms send 32 of these (entry.new_form_token); the API sends "api-<patient>-<token>".
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 @transaction.atomic
 def injection_record(
     *, patient: PatientProfile, recorded_by: User, now: dt.datetime,
@@ -510,7 +515,9 @@ def injection_record(
     ampoule of home supply, and run the red-flag rules in the same transaction.
 
     A repeated ``form_token`` (double submit, retry after a timeout) returns the injection
-    already recorded instead of a second one."""
+    already recorded instead of a second one. A token that is not one of ours (wrong length
+    or characters) is ignored: it only protects against double submits."""
+    form_token = form_token if form_token and FORM_TOKEN.fullmatch(form_token) else None
     if form_token:
         existing = Injection.objects.filter(patient=patient, form_token=form_token).first()
         if existing is not None:

@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from b12care.accounts.models import PatientProfile, Sex
+from b12care.core import validation
 from b12care.core.models import TimeStampedModel
 
 from . import units
@@ -146,7 +147,8 @@ class LabResult(TimeStampedModel):
                                 related_name="lab_results")
     analyte = models.ForeignKey(Analyte, on_delete=models.PROTECT, related_name="results")
     sampled_at = models.DateTimeField(help_text="When the blood was taken (UTC).")
-    sampled_on = models.DateField(help_text="Day of the sample in the patient's time zone.")
+    sampled_on = models.DateField(help_text="Day of the sample in the patient's time zone.",
+                                  validators=validation.PAST_DATE_VALIDATORS)
     value_entered = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     unit_entered = models.CharField(max_length=20, blank=True)
     value = models.DecimalField("value (canonical unit)", max_digits=24,
@@ -155,7 +157,7 @@ class LabResult(TimeStampedModel):
     flag = models.CharField(max_length=16, blank=True)
     band = models.CharField("decision band", max_length=60, blank=True)
     lab_name = models.CharField("laboratory", max_length=120, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=validation.NOTE_MAX_LENGTH)
     source = models.CharField(max_length=16, choices=Source.choices)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, related_name="+")
@@ -247,7 +249,7 @@ class PlannedLab(TimeStampedModel):
                                 related_name="planned_labs")
     analyte = models.ForeignKey(Analyte, on_delete=models.PROTECT, related_name="planned")
     label = models.CharField(max_length=120)
-    due_date = models.DateField()
+    due_date = models.DateField(validators=validation.PLANNED_DATE_VALIDATORS)
     window_start = models.DateField(help_text="Earliest sample day that counts.")
     window_end = models.DateField(help_text="Latest sample day that counts; overdue after it.")
     status = models.CharField(max_length=12, choices=PlanStatus.choices, default=PlanStatus.OPEN)

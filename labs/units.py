@@ -61,6 +61,9 @@ def canonical_unit_name(text: str) -> str:
     return UNIT_ALIASES.get(cleaned.lower(), cleaned)
 
 
+MAX_TYPED_VALUE = Decimal(10) ** 9  # LabResult.value_entered holds 10 whole digits
+
+
 def parse_value(text) -> Decimal:
     """A typed number as a Decimal. Accepts a decimal comma; refuses anything else."""
     if isinstance(text, Decimal):
@@ -79,6 +82,9 @@ def parse_value(text) -> Decimal:
         raise LabValueError("Enter a real number.")
     if value < 0:
         raise LabValueError("A lab result cannot be negative. Check the number you typed.")
+    if value >= MAX_TYPED_VALUE:  # 1e308 would overflow the conversion; no result is near it
+        raise LabValueError("That number is far too large for any lab result. Check the "
+                            "number you typed.")
     return value
 
 

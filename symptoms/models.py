@@ -9,6 +9,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import validation
 from b12care.core.models import TimeStampedModel
 
 
@@ -59,9 +60,10 @@ class CheckIn(TimeStampedModel):
     # and a patient-only index tempts PostgreSQL to read a patient's whole diary for a few days.
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE,
                                 related_name="checkins", db_index=False)
-    local_date = models.DateField(help_text="The patient's own calendar day.")
+    local_date = models.DateField(help_text="The patient's own calendar day.",
+                                  validators=validation.PAST_DATE_VALIDATORS)
     recorded_at = models.DateTimeField(help_text="Last saved (UTC).")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=validation.NOTE_MAX_LENGTH)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, related_name="+")
     # Read model for the dashboard's nerve trend, written with the scores

@@ -17,6 +17,8 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
+from b12care.core import validation
+
 from . import audit
 from .models import AuditKind, PatientProfile, Role, User
 
@@ -45,9 +47,12 @@ def scoped(queryset: QuerySet[M], user: User, patient_field: str = "patient") ->
 
 def access_patient(user: User, patient_id: int | str, *, action: str = "view") -> PatientProfile:
     """Fetch one patient ``user`` may see, or raise 404; log the read if it is someone else's."""
+    pk = validation.bounded_int(patient_id, low=1)  # 10^23 is no id: 404, not an overflow
     try:
-        patient = visible_patients(user).get(pk=int(patient_id))
-    except (PatientProfile.DoesNotExist, ValueError, TypeError, OverflowError):
+        if pk is None:
+            raise PatientProfile.DoesNotExist
+        patient = visible_patients(user).get(pk=pk)
+    except PatientProfile.DoesNotExist:
         if getattr(user, "is_authenticated", False):
             audit.denied(user, action=f"refused {action}", object_type="accounts.patientprofile",
                          object_id=str(patient_id)[:64])

@@ -7,8 +7,16 @@ from django.utils import timezone
 
 from b12care.core import events, reads
 
-from .models import AccessLog, CareTeamMembership, Clinic, PatientProfile, Role, User
-from .services import care_team_add
+from .models import (
+    AccessLog,
+    CareTeamMembership,
+    Clinic,
+    ClosureRequest,
+    PatientProfile,
+    Role,
+    User,
+)
+from .services import care_team_add, closure_confirm
 
 
 class AssignClinicianForm(forms.Form):
@@ -137,3 +145,24 @@ class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "phone", "hours"]
     search_fields = ["name", "phone"]
     readonly_fields = ["created_at", "updated_at"]
+@admin.register(ClosureRequest)
+class ClosureRequestAdmin(admin.ModelAdmin):
+    """Patients' requests to close their account. Confirming deactivates the account and ends
+    its sessions; requests are never deleted (they are part of the record)."""
+
+    list_display = ("patient", "requested_at", "status", "decided_by", "decided_at")
+    list_filter = ("status",)
+    readonly_fields = ("patient", "reason", "requested_at", "status", "decided_by", "decided_at")
+    actions = ["confirm"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Confirm: close these accounts")
+    def confirm(self, request, queryset):
+        closed = sum(closure_confirm(request=item, by=request.user, now=timezone.now())
+                     for item in queryset.select_related("patient__user"))
+        self.message_user(request, f"{closed} account(s) closed.", messages.SUCCESS)

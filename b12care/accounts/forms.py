@@ -8,6 +8,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from b12care.core import validation
+
 from .models import BIRTH_DATE_VALIDATORS, Cause, Country, Sex, User
 
 COMMON_TIMEZONES = [
@@ -73,8 +75,29 @@ class InvitePatientForm(forms.Form):
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Create patient and send invitation"))
 
+    def _clean_name(self, name: str) -> str:
+        value = validation.strip_bidi(self.cleaned_data[name]).strip()
+        if not value:
+            raise forms.ValidationError("Enter the name as it should be shown.")
+        return value
+
+    def clean_first_name(self) -> str:
+        return self._clean_name("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._clean_name("last_name")
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email address already exists.")
         return email
+
+
+class ClosureRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you want to close your account?",
+        help_text="Your care team reads this before they confirm. A sentence is enough.",
+        max_length=validation.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": validation.NOTE_MAX_LENGTH}),
+    )

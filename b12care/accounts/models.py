@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from b12care.core import validation
 from b12care.core.models import TimeStampedModel
 
 
@@ -72,6 +73,9 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs) -> None:
         self.email = (self.email or "").strip().lower()
+        # "Ann\u202eeiL" would show as another name on every list and report.
+        self.first_name = validation.strip_bidi(self.first_name).strip()
+        self.last_name = validation.strip_bidi(self.last_name).strip()
         super().save(*args, **kwargs)
 
     @property
@@ -398,3 +402,36 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("The audit log is append-only: rows cannot be deleted.")
+        return f"{self.user} read {self.patient} ({self.action}) at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClosureStatus(models.TextChoices):
+    OPEN = "open", "Waiting for confirmation"
+    CONFIRMED = "confirmed", "Account closed"
+    WITHDRAWN = "withdrawn", "Withdrawn by the patient"
+
+
+class ClosureRequest(models.Model):
+    """A patient asks for their account to be closed; a clinician of their care team or an
+    admin confirms it (the account is then deactivated and every session ended). Clinical
+    records and the audit trail are kept for the legal retention period (docs/security.md)."""
+
+    patient = models.ForeignKey(PatientProfile, on_delete=models.PROTECT,
+                                related_name="closure_requests")
+    reason = models.TextField(max_length=validation.NOTE_MAX_LENGTH)
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=ClosureStatus.choices,
+                              default=ClosureStatus.OPEN)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient"], condition=models.Q(status="open"),
+                                    name="closure_one_open_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Closure of {self.patient} ({self.get_status_display()})"

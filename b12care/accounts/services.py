@@ -17,7 +17,15 @@ from django.utils.http import urlsafe_base64_encode
 
 from b12care.core import events
 
-from .models import CareTeamMembership, PatientProfile, Role, User, country_for_timezone
+from .models import (
+    CareTeamMembership,
+    ClosureRequest,
+    ClosureStatus,
+    PatientProfile,
+    Role,
+    User,
+    country_for_timezone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,3 +131,50 @@ def patient_settings_update(*, patient: PatientProfile, values: dict, now) -> Pa
         kinds.add(events.TIMEZONE)  # injections moves future doses to the new zone
     events.patient_data_changed([patient.pk], kinds, now=now, by=patient.user)
     return patient
+
+
+# --- Account closure (privacy rights) -----------------------------------------------------------
+
+def open_closure_request(patient: PatientProfile) -> ClosureRequest | None:
+    return ClosureRequest.objects.filter(patient=patient, status=ClosureStatus.OPEN).first()
+
+
+@transaction.atomic
+def closure_request_create(*, patient: PatientProfile, reason: str, now) -> ClosureRequest:
+    """The patient asks for their account to be closed. One open request at a time: asking
+    again returns the open one."""
+    PatientProfile.objects.select_for_update().filter(pk=patient.pk).first()
+    if existing := open_closure_request(patient):
+        return existing
+    request = ClosureRequest(patient=patient, reason=(reason or "").strip(), requested_at=now)
+    request.full_clean(exclude=["patient", "decided_by"])
+    request.save()
+    return request
+
+
+def _decide(request: ClosureRequest, *, status: str, by: User, now) -> bool:
+    """Close an open request; False when it was no longer open (decided meanwhile)."""
+    return ClosureRequest.objects.filter(pk=request.pk, status=ClosureStatus.OPEN).update(
+        status=status, decided_by=by, decided_at=now) == 1
+
+
+@transaction.atomic
+def closure_request_withdraw(*, patient: PatientProfile, now) -> bool:
+    """The patient changed their mind before anyone confirmed."""
+    request = open_closure_request(patient)
+    return bool(request) and _decide(request, status=ClosureStatus.WITHDRAWN, by=patient.user,
+                                     now=now)
+
+
+@transaction.atomic
+def closure_confirm(*, request: ClosureRequest, by: User, now) -> bool:
+    """A clinician of the care team or an admin confirms: the account is deactivated (its
+    sessions end with it, ``receivers.on_user_saved``); records and audit are kept."""
+    if by.role not in (Role.CLINICIAN, Role.ADMIN) or by.pk == request.patient.user_id:
+        raise ValidationError("Only the patient's clinician or an administrator can confirm.")
+    if not _decide(request, status=ClosureStatus.CONFIRMED, by=by, now=now):
+        return False
+    user = request.patient.user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return True

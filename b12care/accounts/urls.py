@@ -10,4 +10,7 @@ urlpatterns = [
     path("sessions/", views.sessions_list, name="usersessions_list"),
     path("session/status/", views.session_status, name="session_status"),
     path("session/keep-alive/", views.session_keep_alive, name="session_keep_alive"),
+    path("close/", views.closure, name="account_closure"),
+    path("patients/<int:patient_id>/closure/", views.closure_review,
+         name="account_closure_review"),
 ]

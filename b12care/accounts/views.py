@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -17,8 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import audit, mfa, sessions
-from .access import own_patient_profile, patient_required
+from . import audit, forms, mfa, services, sessions
+from .access import access_patient, clinician_required, own_patient_profile, patient_required
 
 
 class InviteAcceptView(auth_views.PasswordResetConfirmView):
@@ -71,9 +71,11 @@ def session_keep_alive(request: HttpRequest) -> HttpResponse:
     if wants_json:
         return JsonResponse(_session_state(request))
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # Only a path of ours; redirect() would take "1e308" for a URL name and fail.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}):
         target = "/"
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 class SessionsView(ListUserSessionsView):
@@ -111,4 +113,44 @@ def record_views(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/record_views.html", {
         "patient": patient, "own": True,
         "page": audit.who_looked_page(patient, number=request.GET.get("page")),
+    })
+
+
+# --- Account closure ----------------------------------------------------------------------------
+
+@never_cache
+@patient_required
+def closure(request: HttpRequest) -> HttpResponse:
+    """The patient asks for their account to be closed (or withdraws the request). The page
+    says what is kept for the legal retention period before they ask."""
+    patient = own_patient_profile(request.user)
+    form = forms.ClosureRequestForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") == "withdraw":
+            services.closure_request_withdraw(patient=patient, now=timezone.now())
+            messages.success(request, "Your request is withdrawn. Your account stays open.")
+            return redirect("account_closure")
+        if form.is_valid():
+            services.closure_request_create(patient=patient, reason=form.cleaned_data["reason"],
+                                            now=timezone.now())
+            messages.success(request, "Your request is sent to your care team.")
+            return redirect("account_closure")
+    return render(request, "accounts/closure.html", {
+        "form": form, "open_request": services.open_closure_request(patient),
+    })
+
+
+@never_cache
+@clinician_required
+def closure_review(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A clinician of the care team (or an admin) reads the request and confirms it."""
+    patient = access_patient(request.user, patient_id, action="accounts.closure")
+    open_request = services.open_closure_request(patient)
+    if request.method == "POST" and open_request is not None:
+        services.closure_confirm(request=open_request, by=request.user, now=timezone.now())
+        messages.success(request, f"{patient.display_name}'s account is closed.")
+        return redirect("account_closure_review", patient_id=patient.pk)
+    return render(request, "accounts/closure_review.html", {
+        "patient": patient, "open_request": open_request,
+        "history": patient.closure_requests.select_related("decided_by"),
     })

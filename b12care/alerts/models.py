@@ -11,12 +11,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import validation
 
 from .rules import REGISTRY
 
@@ -98,8 +98,8 @@ class Alert(models.Model):
     rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts")
     severity = models.CharField(max_length=8, choices=Severity.choices)
     dedup_key = models.CharField(max_length=200)
-    patient_message = models.TextField(blank=True)
-    clinician_message = models.TextField()
+    patient_message = models.TextField(blank=True, max_length=validation.LONG_TEXT_MAX_LENGTH)
+    clinician_message = models.TextField(max_length=validation.LONG_TEXT_MAX_LENGTH)
     status = models.CharField(
         max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN
     )
@@ -126,12 +126,14 @@ class Alert(models.Model):
     # Two notes, kept apart: acknowledging may say "calling the patient", resolving says what
     # was done. Each is visible on the alert; the history keeps every version. The patient sees
     # a note only if the clinician chose to share it.
-    note = models.TextField("acknowledgement note", blank=True)
+    note = models.TextField("acknowledgement note", blank=True,
+                            max_length=validation.NOTE_MAX_LENGTH)
     note_shared = models.BooleanField(
         "acknowledgement note shared with the patient", default=False,
         help_text="Only a note the clinician chose to share is ever shown to the patient.",
     )
-    resolve_note = models.TextField("resolution note", blank=True)
+    resolve_note = models.TextField("resolution note", blank=True,
+                                    max_length=validation.NOTE_MAX_LENGTH)
     resolve_note_shared = models.BooleanField(
         "resolution note shared with the patient", default=False,
         help_text="Only a note the clinician chose to share is ever shown to the patient.",
@@ -347,7 +349,7 @@ class Message(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                related_name="+")
     from_patient = models.BooleanField()
-    body = models.TextField(validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)])
+    body = models.TextField(max_length=MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -398,7 +400,7 @@ class Notification(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # What is sent: never clinical detail ("You have a new message in B12 Care").
     subject = models.CharField(max_length=120)
-    body = models.TextField()
+    body = models.TextField(max_length=validation.LONG_TEXT_MAX_LENGTH)
     link = models.CharField(max_length=300, blank=True, help_text="Path behind login.")
     created_at = models.DateTimeField()
     next_attempt_at = models.DateTimeField()
@@ -407,7 +409,7 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, max_length=validation.LONG_TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -470,7 +472,7 @@ class InAppMessage(models.Model):
         Notification, on_delete=models.CASCADE, related_name="in_app_message"
     )
     title = models.CharField(max_length=120)
-    body = models.TextField()
+    body = models.TextField(max_length=validation.LONG_TEXT_MAX_LENGTH)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)

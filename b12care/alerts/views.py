@@ -25,6 +25,7 @@ from b12care.accounts.access import (
 from b12care.accounts.clinics import patient_clinic
 from b12care.accounts.reauth import phone_change_requested, reauthentication_required
 from b12care.accounts.services import patient_settings_update
+from b12care.core import validation
 
 from . import selectors
 from .forms import AlertNoteForm, PreferencesForm, SnoozeForm
@@ -89,10 +90,10 @@ def _care_team_messages(user) -> dict:
 def inbox_read(request: HttpRequest) -> HttpResponse:
     ids = None
     if request.POST.get("message"):
-        try:
-            ids = [int(request.POST["message"])]
-        except ValueError:
-            raise Http404 from None
+        message_id = validation.bounded_int(request.POST["message"], low=1)  # 10^23: no id
+        if message_id is None:
+            raise Http404("No such message.")
+        ids = [message_id]
     inbox_mark_read(user=request.user, message_ids=ids, now=timezone.now())
     return redirect("alerts:inbox")
 

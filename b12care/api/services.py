@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from b12care.accounts.models import User
+from b12care.core import validation
 
 from . import tokens
 from .models import DeviceToken
@@ -23,7 +24,7 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 @transaction.atomic
 def device_token_create(*, user: User, name: str, now: dt.datetime) -> tuple[DeviceToken, str]:
     """A new token for one of ``user``'s devices and the raw token, to show once."""
-    name = (name or "").strip()
+    name = validation.strip_bidi(name).strip()  # shown in lists: no direction controls
     if not name:
         raise ValidationError({"name": "Name the device, e.g. “My phone”."})
     active = DeviceToken.objects.filter(user=user, revoked_at__isnull=True).count()

@@ -35,6 +35,7 @@ from b12care.accounts.access import visible_patients
 from b12care.accounts.models import PatientProfile, User
 from b12care.alerts.models import Alert, AlertStatus, Severity
 from b12care.alerts.selectors import open_alert_counts
+from b12care.core import validation
 from injections.models import DoseStatus, PlannedDose, RegimenStatus
 from injections.selectors import dashboard_dose_facts
 from labs.models import PlannedLab, PlanStatus
@@ -275,7 +276,7 @@ def dashboard(user: User, *, now: dt.datetime, query: str = "", group: str = "",
         counts = _counts(base, now=now)
         qs = filter_queryset(base, query=query, group=group, phase=phase)
         paginator = Paginator(qs.order_by(*SORTS.get(sort, SORTS["triage"])), PAGE_SIZE)
-        page = paginator.get_page(page_number)
+        page = paginator.get_page(number)
         patients = list(page.object_list)
     groups: list[tuple[str, list[PatientProfile]]] = []
     if sort in ("", "triage"):
@@ -350,11 +351,12 @@ def _counts(base: QuerySet[PatientProfile], *, now: dt.datetime) -> dict[str, in
     return {key: counts.get(rank, 0) for key, rank in GROUP_KEYS.items()}
 
 
+MAX_PAGE = 100_000  # past any clinic's last page; 10^23 would overflow the query's OFFSET
+
+
 def _page_number(value: str | int | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except (TypeError, ValueError):
-        return 1
+    number = validation.bounded_int(value, default=1, low=-(10**9), high=10**9)
+    return min(max(1, number), MAX_PAGE)
 
 
 def _group_counts(base: QuerySet[PatientProfile]) -> dict[int | None, int]:

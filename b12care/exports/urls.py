@@ -8,6 +8,7 @@ urlpatterns = [
     path("report/", views.report_html, name="my_report"),
     path("report.pdf", views.report_pdf, name="my_report_pdf"),
     path("fhir.json", views.fhir_json, name="my_fhir"),
+    path("all-my-data.zip", views.archive_zip, name="archive"),
     path("<slug:kind>.csv", views.csv_file, name="my_csv"),
     path("calendar/", views.calendar_settings, name="calendar"),
     path("calendar/<str:token>.ics", views.feed, name="feed"),

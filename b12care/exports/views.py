@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from b12care.accounts.access import access_patient, own_patient_profile, patient_required
 from b12care.accounts.models import PatientProfile, Role
 
-from . import csv_export, fhir, ical, pdf, report, services, throttle
+from . import archive, csv_export, fhir, ical, pdf, report, services, throttle
 from .data import today_of
 from .forms import PeriodForm
 from .models import CalendarFeed
@@ -126,6 +126,17 @@ def csv_file(request: HttpRequest, kind: str, patient_id: int | None = None) -> 
     text = csv_export.export(patient, kind)
     return _download(text.encode("utf-8"), "text/csv; charset=utf-8",
                      f"b12care-{kind}-{today_of(patient, timezone.now()):%Y-%m-%d}.csv")
+
+
+@never_cache
+@patient_required
+@require_GET
+def archive_zip(request: HttpRequest) -> HttpResponse:
+    """All the signed-in patient's data in one ZIP: their own only (no patient id exists here)."""
+    patient = own_patient_profile(request.user)
+    now = timezone.now()
+    return _download(archive.archive(patient, now=now), "application/zip",
+                     f"b12care-all-my-data-{today_of(patient, now):%Y-%m-%d}.zip")
 
 
 @never_cache
