@@ -180,7 +180,9 @@ def planned_doses_mark_missed(*, patient: PatientProfile, now: dt.datetime,
     """Open doses whose matching window has closed without an injection become missed.
     ``announce=False`` only for a caller that announces the change itself."""
     # due_at < now is implied (window >= 0) and bounds the scan of the patient's index.
-    doses = list(PlannedDose.objects.filter(
+    # Locked while read and written: an injection being matched to one of these right now
+    # holds its lock (skipped here; a later sweep sees it again if it stays open).
+    doses = list(PlannedDose.objects.select_for_update(skip_locked=True).filter(
         patient=patient, status=DoseStatus.OPEN, due_at__lt=now, window_end__lt=now))
     for dose in doses:
         dose.status = DoseStatus.MISSED
