@@ -430,3 +430,30 @@ def test_saved_settings_override_only_what_they_name():
 def test_a_snapshot_or_finding_cannot_be_changed_once_made(fact):
     with pytest.raises(AttributeError):
         fact.id = 2
+
+
+def test_a_rise_is_measured_from_the_lowest_earlier_score_in_the_window():
+    data = PatientData(1, symptoms=scores((4, dt.timedelta(days=10)), (2, dt.timedelta(days=5)),
+                                          (5, dt.timedelta(0))))
+    [finding] = run("neuro_worsening", data)
+    assert "rose from 2 to 5/10" in finding.clinician_message
+
+
+def test_a_vision_entry_made_just_now_counts_and_other_symptoms_do_not():
+    assert run("new_visual_symptoms", PatientData(1, symptoms=vision((2, dt.timedelta(0))))) != []
+    fatigue = SymptomFact(code="fatigue", severity=6, recorded_at=NOW)
+    data = PatientData(1, symptoms=(*vision((3, dt.timedelta(days=10))), fatigue))
+    assert run("new_visual_symptoms", data) == []
+
+
+@pytest.mark.parametrize("ago, fires", [
+    (dt.timedelta(days=62) - SECOND, False), (dt.timedelta(days=62), False),
+    (dt.timedelta(days=62) + SECOND, True),
+])
+def test_the_vision_baseline_reaches_back_60_days_before_the_2_day_lookback(ago, fires):
+    data = PatientData(1, symptoms=vision((3, ago), (3, dt.timedelta(hours=1))))
+    assert bool(run("new_visual_symptoms", data)) is fires
+
+
+def test_a_finding_without_evidence_has_none_to_list():
+    assert rules.Finding("r", "urgent", "k", "", "").evidence == ()
