@@ -457,3 +457,20 @@ def test_the_vision_baseline_reaches_back_60_days_before_the_2_day_lookback(ago,
 
 def test_a_finding_without_evidence_has_none_to_list():
     assert rules.Finding("r", "urgent", "k", "", "").evidence == ()
+
+
+def test_new_vision_without_history_is_compared_with_none_before():
+    [finding] = run("new_visual_symptoms", PatientData(1, symptoms=vision((4, dt.timedelta(0)))))
+    assert finding.clinician_message == "New or worse visual symptom: 4/10 (previous 0/10)."
+
+
+def test_an_added_symptom_code_is_named_in_plain_words():
+    spec = rules.REGISTRY["early_palpitations_weakness"]
+    data = PatientData(1, treatment_start=NOW - dt.timedelta(days=1), severe_anaemia=True,
+                       symptoms=(SymptomFact(code="numbness_feet", severity=3, recorded_at=NOW),))
+    [finding] = spec.func(data, now=NOW, thresholds={**spec.defaults, "codes": ["numbness_feet"]})
+    assert finding.clinician_message.startswith("numbness feet 3/10 on day 1 ")
+
+
+def test_a_haemoglobin_taken_just_now_counts():
+    assert run("hb_critical", PatientData(1, labs=(lab(rules.LOINC_HB, "7", NOW),))) != []
