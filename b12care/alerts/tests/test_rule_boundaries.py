@@ -474,3 +474,12 @@ def test_an_added_symptom_code_is_named_in_plain_words():
 
 def test_a_haemoglobin_taken_just_now_counts():
     assert run("hb_critical", PatientData(1, labs=(lab(rules.LOINC_HB, "7", NOW),))) != []
+
+
+def test_a_blood_count_taken_just_now_is_the_latest_one():
+    start = NOW - dt.timedelta(days=60)
+    data = PatientData(1, treatment_start=start, labs=(
+        lab(rules.LOINC_HB, "9", start - dt.timedelta(days=1), id=1),
+        lab(rules.LOINC_HB, "9.1", NOW, id=2)))
+    [finding] = run("no_hb_mcv_improvement", data)
+    assert "Hb 9 → 9.1 g/dL" in finding.clinician_message
