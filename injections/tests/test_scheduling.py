@@ -230,6 +230,7 @@ def test_repeat_kinds_weekday_codes_and_interval_limits_are_the_stored_ones():
     (Recurrence(s.WEEKS), "every week, until a clinician ends it"),
     (Recurrence(s.WEEKS, 2), "every 2 weeks, until a clinician ends it"),
     (Recurrence(s.WEEKDAYS, 1, ("TU",)), "Tue every week, until a clinician ends it"),
+    (Recurrence(s.WEEKDAYS, 1, ("TH", "MO")), "Mon and Thu every week, until a clinician ends it"),
     (Recurrence(s.WEEKDAYS, 2, ("SU", "SA", "TH", "TU")),
      "Tue, Thu, Sat and Sun every 2 weeks, until a clinician ends it"),
     (Recurrence(s.WEEKDAYS, 1, ("MO", "WE", "FR", "TH", "TU", "SA", "SU")),
