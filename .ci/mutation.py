@@ -58,7 +58,8 @@ def run_module(module: str, tests: list[str], flags: str) -> tuple[int, int, lis
         runner = f"{BIN / 'python'} {SERVER} run {sock} {pytest_args}"
     else:
         command = ["sleep", "infinity"]
-        runner = f"env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {BIN / 'pytest'} {pytest_args} || exit 1"
+        runner = (f"env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {BIN / 'python'} {SERVER} direct "
+                  + pytest_args)
     server = subprocess.Popen(command, cwd=ROOT,
                               env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     started = time.monotonic()
