@@ -230,6 +230,7 @@ def test_repeat_kinds_weekday_codes_and_interval_limits_are_the_stored_ones():
     (Recurrence(s.WEEKS), "every week, until a clinician ends it"),
     (Recurrence(s.WEEKS, 2), "every 2 weeks, until a clinician ends it"),
     (Recurrence(s.WEEKDAYS, 1, ("TU",)), "Tue every week, until a clinician ends it"),
+    (Recurrence(s.WEEKDAYS, 1, ("TH", "MO")), "Mon and Thu every week, until a clinician ends it"),
     (Recurrence(s.WEEKDAYS, 2, ("SU", "SA", "TH", "TU")),
      "Tue, Thu, Sat and Sun every 2 weeks, until a clinician ends it"),
     (Recurrence(s.WEEKDAYS, 1, ("MO", "WE", "FR", "TH", "TU", "SA", "SU")),
@@ -395,3 +396,14 @@ def test_a_dose_taken_exactly_at_its_deadline_is_on_time_and_adherence_rounds():
 def test_due_in_several_days_is_counted_in_the_patients_days():
     now = utc(2026, 1, 10, 12)
     assert s.due_phrase(utc(2026, 1, 15, 9), now=now, tz=LONDON) == "due in 5 days"
+
+
+@pytest.mark.parametrize("value", [
+    Recurrence(s.DAYS), PhasePlan(Recurrence(s.DAYS), dt.time(9)),
+    s.PhaseSpan(None, False, None), s.PlannedSlot(0, 1, dt.date(2026, 1, 1), utc(2026, 1, 1)),
+    s.OpenDose(1, utc(2026, 1, 1), dt.timedelta(hours=12)),
+    s.DoseOutcome(utc(2026, 1, 1), None, False, dt.timedelta(days=1)), s.Adherence(1, 2),
+])
+def test_a_plan_once_made_cannot_be_changed(value):
+    with pytest.raises(AttributeError):
+        value.due_at = utc(2026, 1, 2)

@@ -205,3 +205,20 @@ def test_a_unit_without_factors_converts_unchanged_and_a_conversion_cannot_be_al
     assert units.to_canonical(D("3.45"), "x", {"x": same}) == D("3.45")
     with pytest.raises(AttributeError):
         same.multiply = D(2)
+
+
+@pytest.mark.parametrize("typed, digits", [
+    ("300", 3), ("30", 2), ("13.5", 3), ("0.35", 2), ("300.000", 3), ("7", 1),
+])
+def test_the_digits_a_patient_typed_are_counted_without_storage_zeros(typed, digits):
+    assert units.significant_digits(D(typed)) == digits
+
+
+@pytest.mark.parametrize("canonical, typed, text", [
+    ("406.5", "300", "407"),  # 300 pmol/L of B12 is shown as 407 pg/mL, not 406.5
+    ("406.5", "30", "410"), ("406.5", "3", "410"),  # never fewer than 2 significant digits
+    ("0.0406500", "3.00", "0.041"), ("8.8261253310", "20", "8.8"), ("12.5", "125", "12.5"),
+    ("0", "0", "0"),
+])
+def test_a_converted_value_shows_no_more_precision_than_was_typed(canonical, typed, text):
+    assert units.converted_text(D(canonical), D(typed)) == text

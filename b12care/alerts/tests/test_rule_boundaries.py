@@ -430,3 +430,56 @@ def test_saved_settings_override_only_what_they_name():
 def test_a_snapshot_or_finding_cannot_be_changed_once_made(fact):
     with pytest.raises(AttributeError):
         fact.id = 2
+
+
+def test_a_rise_is_measured_from_the_lowest_earlier_score_in_the_window():
+    data = PatientData(1, symptoms=scores((4, dt.timedelta(days=10)), (2, dt.timedelta(days=5)),
+                                          (5, dt.timedelta(0))))
+    [finding] = run("neuro_worsening", data)
+    assert "rose from 2 to 5/10" in finding.clinician_message
+
+
+def test_a_vision_entry_made_just_now_counts_and_other_symptoms_do_not():
+    assert run("new_visual_symptoms", PatientData(1, symptoms=vision((2, dt.timedelta(0))))) != []
+    fatigue = SymptomFact(code="fatigue", severity=6, recorded_at=NOW)
+    data = PatientData(1, symptoms=(*vision((3, dt.timedelta(days=10))), fatigue))
+    assert run("new_visual_symptoms", data) == []
+
+
+@pytest.mark.parametrize("ago, fires", [
+    (dt.timedelta(days=62) - SECOND, False), (dt.timedelta(days=62), False),
+    (dt.timedelta(days=62) + SECOND, True),
+])
+def test_the_vision_baseline_reaches_back_60_days_before_the_2_day_lookback(ago, fires):
+    data = PatientData(1, symptoms=vision((3, ago), (3, dt.timedelta(hours=1))))
+    assert bool(run("new_visual_symptoms", data)) is fires
+
+
+def test_a_finding_without_evidence_has_none_to_list():
+    assert rules.Finding("r", "urgent", "k", "", "").evidence == ()
+
+
+def test_new_vision_without_history_is_compared_with_none_before():
+    [finding] = run("new_visual_symptoms", PatientData(1, symptoms=vision((4, dt.timedelta(0)))))
+    assert finding.clinician_message == "New or worse visual symptom: 4/10 (previous 0/10)."
+
+
+def test_an_added_symptom_code_is_named_in_plain_words():
+    spec = rules.REGISTRY["early_palpitations_weakness"]
+    data = PatientData(1, treatment_start=NOW - dt.timedelta(days=1), severe_anaemia=True,
+                       symptoms=(SymptomFact(code="numbness_feet", severity=3, recorded_at=NOW),))
+    [finding] = spec.func(data, now=NOW, thresholds={**spec.defaults, "codes": ["numbness_feet"]})
+    assert finding.clinician_message.startswith("numbness feet 3/10 on day 1 ")
+
+
+def test_a_haemoglobin_taken_just_now_counts():
+    assert run("hb_critical", PatientData(1, labs=(lab(rules.LOINC_HB, "7", NOW),))) != []
+
+
+def test_a_blood_count_taken_just_now_is_the_latest_one():
+    start = NOW - dt.timedelta(days=60)
+    data = PatientData(1, treatment_start=start, labs=(
+        lab(rules.LOINC_HB, "9", start - dt.timedelta(days=1), id=1),
+        lab(rules.LOINC_HB, "9.1", NOW, id=2)))
+    [finding] = run("no_hb_mcv_improvement", data)
+    assert "Hb 9 → 9.1 g/dL" in finding.clinician_message
