@@ -2,9 +2,11 @@
 sent once (even with two sweeps at once), and acknowledgement stops it."""
 
 import datetime as dt
+import threading
 import zoneinfo
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from b12care.accounts.tests.factories import ClinicianFactory
@@ -185,3 +187,27 @@ def test_an_outsider_clinician_cannot_see_the_alert_page(client, patient, outsid
     client.force_login(outsider_clinician)
     url = reverse("alerts:patient_alerts", args=[patient.pk])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_in_two_connections_at_once_send_each_rung_once(patient, clinician, contact):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for truly concurrent writers; SQLite serialises them")
+    [alert] = lifecycle.findings_record(patient=patient, findings=[reaction()], now=NOW)
+    barrier = threading.Barrier(2)
+    sent = []
+
+    def run():
+        try:
+            barrier.wait()
+            sent.append(escalation.escalations_sweep(now=NOW + 15 * MIN))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(sent) == [0, 1]
+    assert Notification.objects.filter(alert=alert, escalation_step=1).count() == 4
