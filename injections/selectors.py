@@ -369,6 +369,7 @@ class DoseFacts:
     next_dose_overdue: bool
     last_dose_at: dt.datetime | None
     adherence: scheduling.Adherence  # doses due in the recent window
+    first_dose_at: dt.datetime | None = None  # first injection logged: treatment started
 
 
 _RECENT = """(SELECT COUNT(*) FROM injections_planneddose r WHERE r.patient_id = s.patient_id
@@ -376,7 +377,8 @@ _RECENT = """(SELECT COUNT(*) FROM injections_planneddose r WHERE r.patient_id =
 _DASHBOARD_SQL = f"""
 SELECT s.patient_id, s.last_injection_at, d.due_at, d.grace_end, d.sequence,
   ph.kind, ph.end_kind, ph.count,
-  {_RECENT.format("(r.on_time IS NOT NULL OR r.grace_end < %s)")}, {_RECENT.format("r.on_time")}
+  {_RECENT.format("(r.on_time IS NOT NULL OR r.grace_end < %s)")}, {_RECENT.format("r.on_time")},
+  (SELECT MIN(i.taken_at) FROM injections_injection i WHERE i.patient_id = s.patient_id)
 FROM injections_dosesummary s
 LEFT JOIN injections_planneddose d ON d.id = s.next_dose_id
 LEFT JOIN injections_phase ph ON ph.id = d.phase_id
@@ -384,7 +386,8 @@ WHERE s.patient_id IN ({{ids}})"""
 _DASHBOARD_ROW = (DoseSummary._meta.pk, DoseSummary._meta.get_field("last_injection_at"),
                   *(PlannedDose._meta.get_field(n) for n in ("due_at", "grace_end", "sequence")),
                   *(Phase._meta.get_field(n) for n in ("kind", "end_kind", "count")),
-                  PhaseAdherence._meta.get_field("taken"), PhaseAdherence._meta.get_field("taken"))
+                  PhaseAdherence._meta.get_field("taken"), PhaseAdherence._meta.get_field("taken"),
+                  Injection._meta.get_field("taken_at"))
 
 
 def dashboard_dose_facts(patient_ids: list[int], *, now: dt.datetime,
@@ -403,13 +406,15 @@ def dashboard_dose_facts(patient_ids: list[int], *, now: dt.datetime,
                        [since, until, until, since, until, *ids])
         rows = _converted(cursor.fetchall(), _DASHBOARD_ROW)
     facts = {}
-    for pk, last_at, due_at, deadline, sequence, kind, end_kind, count, due, on_time in rows:
+    for (pk, last_at, due_at, deadline, sequence, kind, end_kind, count, due, on_time,
+         first_at) in rows:
         label = (phase_label(Phase(kind=kind, end_kind=end_kind, count=count), sequence)
                  if due_at else "")
         facts[pk] = DoseFacts(
             next_dose_at=due_at, next_dose_label=label,
             next_dose_overdue=due_at is not None and scheduling.is_overdue(deadline, now=now),
-            last_dose_at=last_at, adherence=scheduling.Adherence(on_time, due))
+            last_dose_at=last_at, adherence=scheduling.Adherence(on_time, due),
+            first_dose_at=first_at)
     return facts
 
 

@@ -99,8 +99,8 @@ def _record(request: HttpRequest, form: InjectionForm, patient: PatientProfile, 
 
 
 def _logged(request: HttpRequest, recorded: services.Recorded, done_url: str) -> HttpResponse:
-    if events.needs_guidance(recorded.findings):
-        return redirect("alerts:guidance")
+    # The save's confirmation and warnings go with it, also to the guidance page (shown
+    # there after what to do now).
     for warning in recorded.warnings:
         messages.warning(request, warning)
     if recorded.created:
@@ -112,6 +112,8 @@ def _logged(request: HttpRequest, recorded: services.Recorded, done_url: str) ->
         messages.success(request, f"Injection recorded {what}.")
     else:
         messages.info(request, "This injection was already recorded.")
+    if events.needs_guidance(recorded.findings):
+        return redirect("alerts:guidance")
     return redirect(done_url)
 
 
@@ -200,11 +202,11 @@ def injection_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(back)
             add_service_errors(form, exc)
         else:
-            if events.needs_guidance(recorded.findings):
-                return redirect("alerts:guidance")
             for warning in recorded.warnings:
                 messages.warning(request, warning)
             messages.success(request, "The entry is updated. Earlier versions are kept.")
+            if events.needs_guidance(recorded.findings):
+                return redirect("alerts:guidance")
             return redirect(back)
     return render(request, "injections/injection_edit.html",
                   {"form": form, "injection": injection, "patient": patient,

@@ -109,8 +109,6 @@ def _add_result(request, patient: PatientProfile, key: str, clinician: bool) -> 
             add_service_errors(form, exc)
         else:
             done = urls.analyte(analyte.key)
-            if events.needs_guidance(recorded.findings):
-                return redirect("alerts:guidance")
             result = recorded.result
             text = f"{analyte.short_name} {result.entered_text} saved"
             if result.was_converted:
@@ -121,6 +119,8 @@ def _add_result(request, patient: PatientProfile, key: str, clinician: bool) -> 
             messages.success(request, text)
             for planned in recorded.fulfilled:
                 messages.info(request, f"This completes the planned test: {planned.label}.")
+            if events.needs_guidance(recorded.findings):
+                return redirect("alerts:guidance")  # what was saved is shown after what to do
             return redirect(done)
     return render(request, "labs/add_result.html", {
         "patient": patient, "clinician": clinician, "urls": urls, "analyte": analyte,

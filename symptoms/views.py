@@ -77,10 +77,10 @@ def checkin(request: HttpRequest) -> HttpResponse:
                     form.add_error(target, error)
         else:
             done = reverse("symptoms:trends")
-            if events.needs_guidance(saved.findings):
-                return redirect("alerts:guidance")
             messages.success(request, "Today's diary is saved." if saved.created
                              else "Today's diary is updated.")
+            if events.needs_guidance(saved.findings):
+                return redirect("alerts:guidance")
             return redirect(done)
     context = {
         "patient": patient, "form": form, "today": today, "todays": todays,

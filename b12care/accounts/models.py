@@ -225,6 +225,15 @@ class PatientProfile(TimeStampedModel):
     )
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
+    # Care teams are patient-clinician links (CareTeamMembership), so the team's escalation
+    # contact is kept per patient: the clinician told when an alert climbs the ladder
+    # (b12care/alerts/escalation.py). Set by an admin.
+    escalation_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="escalation_patients", limit_choices_to={"role": "clinician"},
+        help_text="Clinician told when an alert about this patient is not acknowledged in "
+                  "time (the escalation ladder).",
+    )
 
     history = HistoricalRecords()
 

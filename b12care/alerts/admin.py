@@ -6,7 +6,16 @@ from b12care.core import reads
 from b12care.core.admin_history import HistoryAdmin
 
 from . import config, delivery, rule_settings
-from .models import Alert, AlertRule, InAppMessage, Notification, ReminderPlan, ReminderStep
+from .models import (
+    Alert,
+    AlertEscalation,
+    AlertRule,
+    EscalationLadder,
+    InAppMessage,
+    Notification,
+    ReminderPlan,
+    ReminderStep,
+)
 from .rules import REGISTRY
 
 
@@ -20,7 +29,7 @@ class AlertRuleForm(forms.ModelForm):
 
     class Meta:
         model = AlertRule
-        fields = ["name", "enabled"]
+        fields = ["name", "enabled", "severity"]
 
     def clean(self):
         data = super().clean()
@@ -52,14 +61,14 @@ def impact_text(impact: rule_settings.Impact) -> str:
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(HistoryAdmin):
-    list_display = ["name", "code", "enabled", "updated_at"]
-    list_filter = ["enabled"]
+    list_display = ["name", "code", "severity", "enabled", "updated_at"]
+    list_filter = ["enabled", "severity"]
     readonly_fields = ["code", "updated_at"]
 
     def get_fieldsets(self, request, obj=None):
         settings_names = list(rule_settings.SCHEMAS.get(obj.code, {})) if obj else []
         return [
-            (None, {"fields": ["code", "name", "enabled", "updated_at"]}),
+            (None, {"fields": ["code", "name", "enabled", "severity", "updated_at"]}),
             ("Settings", {"fields": settings_names}),
             ("Change", {"fields": ["reason", "confirm"]}),
         ]
@@ -153,3 +162,30 @@ class InAppMessageAdmin(admin.ModelAdmin):
     list_filter = ["read_at"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+
+
+@admin.register(EscalationLadder)
+class EscalationLadderAdmin(HistoryAdmin):
+    """One row per tier; a tier without a row uses CLINICAL.md's defaults."""
+
+    list_display = ["tier", "enabled", "delay_minutes", "working_day_starts",
+                    "to_escalation_contact", "updated_at"]
+
+
+@admin.register(AlertEscalation)
+class AlertEscalationAdmin(admin.ModelAdmin):
+    """Read-only: the ladder's record (the sweep and acknowledgements own it)."""
+
+    list_display = ["alert", "round", "step", "tier", "due_at", "status", "processed_at",
+                    "recipients"]
+    list_filter = ["tier", "status"]
+    list_select_related = ["alert__patient__user", "alert__rule"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from .models import AlertRule
-from .rules import REGISTRY
+import dataclasses
 
-SEVERITY_ORDER = {"info": 0, "review": 1, "urgent": 2}
+from .models import AlertRule
+from .rules import REGISTRY, Finding
 
 
 def rule_config(stored: dict[str, AlertRule] | None = None) -> dict[str, dict | None]:
@@ -37,3 +37,9 @@ def alert_rule_ensure(*, code: str) -> AlertRule:
     """The rule's row (seeded by migration; created here if an admin database lacks it)."""
     row, _ = AlertRule.objects.get_or_create(code=code, defaults={"name": REGISTRY[code].name})
     return row
+
+
+def findings_tiered(findings: list[Finding], stored: dict[str, AlertRule]) -> list[Finding]:
+    """The findings with each rule's tier as the admin set it (blank: the rule's own tier)."""
+    return [dataclasses.replace(f, severity=stored[f.rule].severity)
+            if f.rule in stored and stored[f.rule].severity else f for f in findings]

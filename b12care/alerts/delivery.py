@@ -28,7 +28,7 @@ LEASE = dt.timedelta(minutes=5)  # longer than any send; shorter than a patient 
 # their lease plus the reconcile cadence (b12care/celery.py, every 20 s) stays under 60 s.
 # Still longer than any send (an SMTP send gives up after settings.EMAIL_TIMEOUT, 10 s).
 URGENT_LEASE = dt.timedelta(seconds=30)
-URGENT_SEVERITIES = ("urgent",)
+URGENT_SEVERITIES = ("emergency", "urgent")
 MAX_ATTEMPTS = 8
 BASE_BACKOFF = dt.timedelta(minutes=1)
 MAX_BACKOFF = dt.timedelta(hours=1)

@@ -15,13 +15,14 @@ from django.db.models import F
 from b12care.accounts.models import PatientProfile, User
 from b12care.core import events
 
-from . import summary
-from .config import SEVERITY_ORDER, alert_rule_ensure, rule_config, stored_rules
+from . import escalation, summary
+from .config import alert_rule_ensure, findings_tiered, rule_config, stored_rules
 from .data import load_patient_data
 from .models import ACTIVE_STATUSES, Alert, AlertRule, AlertStatus
 from .outbox import alert_notifications_create
 from .relay import relay_kick_on_commit
 from .rules import REGISTRY, Finding, run_rules
+from .tiers import higher_tier
 
 STAFF_ROLES = ("clinician", "admin")
 
@@ -47,6 +48,7 @@ def findings_record(*, patient: PatientProfile, findings: Iterable[Finding], now
         if news:
             alert_notifications_create(alert=alert, audience=REGISTRY[finding.rule].audience,
                                        now=now)
+            escalation.ladder_start(alert=alert, now=now)
             notified = True
         alerts.append(alert)
     if notified:
@@ -97,7 +99,7 @@ def _alert_update(active: Alert, *, finding: Finding, now: dt.datetime) -> tuple
         "occurrences": F("occurrences") + (1 if changed or news else 0),
         "patient_message": finding.patient_message,
         "clinician_message": finding.clinician_message,
-        "severity": max(active.severity, finding.severity, key=SEVERITY_ORDER.__getitem__),
+        "severity": higher_tier(active.severity, finding.severity),
         "evidence": sorted(set(active.evidence) | news),
     }
     reopen = bool(news) and active.status == AlertStatus.ACKNOWLEDGED
@@ -116,7 +118,7 @@ def patient_rules_evaluate(*, patient: PatientProfile, now: dt.datetime) -> list
     """Load the patient's recent data, run every enabled rule, record what they find."""
     data = load_patient_data(patient, now=now)
     stored = stored_rules()
-    findings = run_rules(data, now=now, config=rule_config(stored))
+    findings = findings_tiered(run_rules(data, now=now, config=rule_config(stored)), stored)
     findings_record(patient=patient, findings=findings, now=now, rules=stored)
     return findings
 
@@ -151,6 +153,7 @@ def alert_acknowledge(*, alert: Alert, by: User, now: dt.datetime, note: str = "
     current._history_user = by  # saved row by row: the history row names who acknowledged
     current.save(update_fields=fields)
     alert.refresh_from_db()
+    escalation.ladder_stop(alert=alert, now=now)
     summary.alert_summary_refresh(patient_id=alert.patient_id, stored=stored)
     events.patient_data_changed([alert.patient_id], {events.ALERTS}, now=now, by=by)
     return alert
@@ -178,6 +181,7 @@ def alert_resolve(*, alert: Alert, by: User, now: dt.datetime, note: str,
     current._history_user = by
     current.save(update_fields=fields)
     alert.refresh_from_db()
+    escalation.ladder_stop(alert=alert, now=now)
     summary.alert_summary_refresh(patient_id=alert.patient_id, stored=stored)
     events.patient_data_changed([alert.patient_id], {events.ALERTS}, now=now, by=by)
     return alert

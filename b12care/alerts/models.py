@@ -7,6 +7,7 @@ broker outage can delay a message but never lose one (see docs/alerts.md).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -19,9 +20,13 @@ from b12care.accounts.models import PatientProfile
 from b12care.core import validation
 
 from .rules import REGISTRY
+from .tiers import TIERS
 
 
 class Severity(models.TextChoices):
+    """Tiers, highest first (``tiers.py`` holds the one ordering every surface uses)."""
+
+    EMERGENCY = "emergency", "Emergency"
     URGENT = "urgent", "Urgent"
     REVIEW = "review", "Review"
     INFO = "info", "Information"
@@ -41,6 +46,10 @@ class AlertRule(models.Model):
         default=True, help_text="Switch a rule off only after a clinical safety review."
     )
     thresholds = models.JSONField(default=dict, blank=True)
+    severity = models.CharField(
+        "tier", max_length=16, blank=True, choices=Severity.choices,
+        help_text="Blank: the rule's own tier. Choose Emergency to put this rule's alerts "
+                  "first everywhere and escalate them on the emergency ladder.")
     updated_at = models.DateTimeField(auto_now=True)
     # Who changed a setting, when and why (the admin requires a reason).
     history = HistoricalRecords()
@@ -96,7 +105,7 @@ class Alert(models.Model):
 
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="alerts")
     rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts")
-    severity = models.CharField(max_length=8, choices=Severity.choices)
+    severity = models.CharField("tier", max_length=16, choices=Severity.choices)
     dedup_key = models.CharField(max_length=200)
     patient_message = models.TextField(blank=True, max_length=validation.LONG_TEXT_MAX_LENGTH)
     clinician_message = models.TextField(max_length=validation.LONG_TEXT_MAX_LENGTH)
@@ -154,7 +163,7 @@ class Alert(models.Model):
                 name="alerts_one_active_alert_per_dedup_key",
             ),
             models.CheckConstraint(
-                condition=Q(severity__in=["urgent", "review", "info"]),
+                condition=Q(severity__in=list(TIERS)),
                 name="alerts_alert_severity_valid",
             ),
         ]
@@ -183,6 +192,7 @@ class AlertSummary(models.Model):
 
     patient = models.OneToOneField(PatientProfile, on_delete=models.CASCADE, primary_key=True,
                                    related_name="alert_summary")
+    emergency_open = models.PositiveIntegerField(default=0)
     urgent_open = models.PositiveIntegerField(default=0)
     review_open = models.PositiveIntegerField(default=0)
     info_open = models.PositiveIntegerField(default=0)
@@ -192,16 +202,81 @@ class AlertSummary(models.Model):
         null=True, blank=True, help_text="Newest finding among the open alerts.")
     top_alert = models.ForeignKey(
         Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        help_text="The most severe open alert, newest first.")
+        help_text="The highest-tier open alert, newest first.")
 
     def __str__(self) -> str:
-        return (f"{self.patient_id}: {self.urgent_open} urgent, {self.review_open} review, "
+        return (f"{self.patient_id}: {self.emergency_open} emergency, "
+                f"{self.urgent_open} urgent, {self.review_open} review, "
                 f"{self.info_open} info open")
 
     @property
     def active(self) -> int:
         """Open and acknowledged alerts."""
-        return self.urgent_open + self.review_open + self.info_open + self.acknowledged
+        return (self.emergency_open + self.urgent_open + self.review_open + self.info_open
+                + self.acknowledged)
+
+
+class EscalationLadder(models.Model):
+    """An admin's setting of one tier's escalation ladder (``escalation.py``; docs/alerts.md).
+    Without a row a tier uses the defaults of CLINICAL.md (``escalation.DEFAULT_LADDERS``).
+
+    Rung 0 is the alert's own notification (every care-team member at once). Rung 1 goes to
+    the care team again and to the patient's escalation contact when the alert is still
+    unacknowledged after ``delay_minutes`` (or, with no delay, at the start of the next working
+    day in the patient's time zone)."""
+
+    tier = models.CharField(max_length=16, choices=Severity.choices, unique=True)
+    enabled = models.BooleanField(default=True)
+    delay_minutes = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Escalate after this many minutes unacknowledged. Blank: at the start of "
+                  "the next working day (Monday to Friday).")
+    working_day_starts = models.TimeField(
+        default=dt.time(9, 0), help_text="Start of a working day, in the patient's time zone.")
+    to_escalation_contact = models.BooleanField(
+        default=True, help_text="Also tell the patient's escalation contact.")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Escalation ladder: {self.get_tier_display()}"
+
+
+class EscalationStatus(models.TextChoices):
+    PENDING = "pending", "Due"
+    SENT = "sent", "Sent"
+    STOPPED = "stopped", "Stopped by acknowledgement"
+
+
+class AlertEscalation(models.Model):
+    """One rung of one alert round's ladder: the unique row is the record that the rung
+    happened once (sent), or why it will not (stopped). ``due_at`` is stored when the alert
+    opens, so the periodic sweep finds due rungs by index (no ETA tasks)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="escalations")
+    round = models.PositiveSmallIntegerField(default=1)
+    step = models.PositiveSmallIntegerField(help_text="0 = the alert's own notification.")
+    tier = models.CharField(max_length=16, choices=Severity.choices)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=EscalationStatus.choices,
+                              default=EscalationStatus.PENDING)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveSmallIntegerField(default=0, help_text="People told.")
+    to_contact = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["alert", "round", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "round", "step"],
+                                    name="alerts_one_escalation_per_alert_round_step"),
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(status="pending"),
+                         name="alerts_pending_escalations"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert {self.alert_id} round {self.round} step {self.step} ({self.status})"
 
 
 class ReminderSubject(models.TextChoices):
@@ -394,6 +469,8 @@ class Notification(models.Model):
     alert_round = models.PositiveSmallIntegerField(
         default=1, help_text="Which round of the alert this tells about (re-opened alerts)."
     )
+    escalation_step = models.PositiveSmallIntegerField(
+        default=0, help_text="Rung of the escalation ladder (0 = the alert's own message).")
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -426,7 +503,7 @@ class Notification(models.Model):
                 name="alerts_notification_has_one_event",
             ),
             models.UniqueConstraint(
-                fields=["alert", "alert_round", "channel", "recipient"],
+                fields=["alert", "alert_round", "escalation_step", "channel", "recipient"],
                 condition=Q(alert__isnull=False),
                 name="alerts_one_notification_per_alert_channel_recipient",
             ),

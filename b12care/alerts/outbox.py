@@ -18,8 +18,17 @@ from b12care.accounts.models import CareTeamMembership, PatientProfile, User
 from .models import Alert, Channel, EventKind, Notification
 from .rules import CARE_TEAM, PATIENT
 
-ALERT_SUBJECT_CLINICIAN = "New alert in B12 Care"
+# Subject and first line say how urgent, never what or who (docs/alerts.md).
+ALERT_SUBJECTS_CLINICIAN = {
+    "emergency": "Emergency: a patient needs you now",
+    "urgent": "Urgent: a patient needs you today",
+    "review": "Review: a patient's alert needs review",
+    "info": "Information: a new alert in B12 Care",
+}
 ALERT_BODY_CLINICIAN = "A patient on your list has a new alert. Sign in to B12 Care to see it."
+ESCALATION_SUFFIX = " (not acknowledged yet)"
+ESCALATION_BODY = ("An alert about a patient on your list has not been acknowledged yet. "
+                   "Sign in to B12 Care to see it.")
 MESSAGE_SUBJECT_PATIENT = "You have a new message in B12 Care"
 MESSAGE_BODY_PATIENT = "You have a new message in B12 Care. Sign in to read it."
 DOSE_SUBJECT = "A dose is due"
@@ -75,11 +84,38 @@ def alert_notifications_create(*, alert: Alert, audience: Iterable[str],
                               link=reverse("alerts:inbox"), **common)
                  for channel in patient_channels(patient)]
     if CARE_TEAM in audience:
-        link = reverse("alerts:patient_alerts", args=[patient.pk])
-        rows += [Notification(recipient=clinician, channel=channel,
-                              subject=ALERT_SUBJECT_CLINICIAN, body=ALERT_BODY_CLINICIAN,
-                              link=link, **common)
+        subject, body = clinician_alert_text(alert.severity)
+        rows += [Notification(recipient=clinician, channel=channel, subject=subject, body=body,
+                              link=alert_link(alert), **common)
                  for clinician in care_team(patient) for channel in CLINICIAN_CHANNELS]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
+
+
+def clinician_alert_text(tier: str, *, escalation: bool = False) -> tuple[str, str]:
+    """(subject, body) of a clinician's alert message: the tier first, no clinical detail or
+    name (email and SMS leave our control)."""
+    subject = ALERT_SUBJECTS_CLINICIAN.get(tier, ALERT_SUBJECTS_CLINICIAN["info"])
+    if escalation:
+        return subject + ESCALATION_SUFFIX, f"{subject}.\n{ESCALATION_BODY}"
+    return subject, f"{subject}.\n{ALERT_BODY_CLINICIAN}"
+
+
+def alert_link(alert: Alert) -> str:
+    """The alert itself on the patient's alerts page (behind login and the access helper)."""
+    return reverse("alerts:patient_alerts", args=[alert.patient_id]) + f"#alert-{alert.pk}"
+
+
+def escalation_notifications_create(*, alert: Alert, step: int, recipients: Iterable[User],
+                                    now: dt.datetime) -> list[Notification]:
+    """The outbox rows of one escalation rung: each recipient by email and in-app. Safe to
+    repeat (unique per alert, round, step, channel and recipient)."""
+    subject, body = clinician_alert_text(alert.severity, escalation=True)
+    rows = [Notification(kind=EventKind.ALERT, alert=alert, alert_round=alert.round,
+                         escalation_step=step, recipient=person, channel=channel,
+                         subject=subject, body=body, link=alert_link(alert), created_at=now,
+                         next_attempt_at=now)
+            for person in recipients for channel in CLINICIAN_CHANNELS]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return rows
 

@@ -16,7 +16,8 @@ from decimal import Decimal
 
 from labs.units import above, below
 
-URGENT, REVIEW, INFO = "urgent", "review", "info"
+from .tiers import EMERGENCY, INFO, REVIEW, URGENT  # noqa: F401 (INFO: part of the API)
+
 PATIENT, CARE_TEAM = "patient", "care_team"
 
 # LOINC codes used by rules (CLINICAL.md lab catalogue).
@@ -98,6 +99,8 @@ class RuleSpec:
     audience: tuple[str, ...] = (CARE_TEAM,)
     # What the patient is told at once on the page where they saved the data ("" = nothing).
     guidance: str = ""
+    # The reason in a few words, for the clinician's dashboard row ("" = the name).
+    short: str = ""
 
 
 REGISTRY: dict[str, RuleSpec] = {}
@@ -135,7 +138,7 @@ def systemic_reaction(data: PatientData, *, now: dt.datetime, thresholds: dict) 
                                                  else [])
         if found and inj.taken_at >= since:
             findings.append(Finding(
-                rule="systemic_reaction", severity=URGENT,
+                rule="systemic_reaction", severity=EMERGENCY,
                 dedup_key=f"systemic_reaction:injection:{inj.id}",
                 patient_message=(
                     "You reported a possible serious allergic reaction after your injection. "
@@ -426,21 +429,24 @@ def missed_doses(data: PatientData, *, now: dt.datetime, thresholds: dict) -> li
 
 # --- Registry (defaults from CLINICAL.md; the data migration 0002 seeds the same values) -------
 register(RuleSpec(
-    "systemic_reaction", "Systemic reaction after an injection", URGENT, systemic_reaction,
+    "systemic_reaction", "Systemic reaction after an injection", EMERGENCY, systemic_reaction,
     {"lookback_hours": 48,
      "signs": ["breathing_difficulty", "face_throat_swelling", "hives", "dizziness"]},
     guidance="emergency",
+    short="Possible allergic reaction",
 ))
 register(RuleSpec(
     "neuro_worsening", "New or rapidly worsening neurological symptoms", URGENT, neuro_worsening,
     {"delta": 3, "absolute": 8, "window_days": 14,
      "codes": ["numbness_hands", "numbness_feet", "balance", "falls", "weakness"]},
     guidance="clinician_today",
+    short="Nerve symptoms worse",
 ))
 register(RuleSpec(
     "new_visual_symptoms", "New visual loss or blurred vision", URGENT, new_visual_symptoms,
     {"min_severity": 1, "lookback_days": 2, "baseline_days": 60, "codes": ["vision"]},
     guidance="same_day",
+    short="New vision problem",
 ))
 register(RuleSpec(
     "early_palpitations_weakness",
@@ -448,23 +454,28 @@ register(RuleSpec(
     early_palpitations_weakness,
     {"first_days": 7, "min_severity": 1, "codes": ["palpitations", "weakness"]},
     guidance="same_day",
+    short="Palpitations or weakness early",
 ))
 register(RuleSpec(
     "potassium_low", "Potassium low in the first 2 weeks", URGENT, potassium_low,
     {"below": "3.5", "first_days": 14},
+    short="Potassium low",
 ))
 register(RuleSpec(
     "hb_critical", "Haemoglobin critically low", REVIEW, hb_critical,
     {"below_g_dl": "8.0", "lookback_days": 30},
+    short="Haemoglobin very low",
 ))
 register(RuleSpec(
     "no_retic_rise", "No reticulocyte rise by day 10", REVIEW, no_retic_rise,
     {"by_day": 10, "stop_after_day": 28, "min_rise_percent": 0},
+    short="No reticulocyte rise",
 ))
 register(RuleSpec(
     "no_hb_mcv_improvement", "Hb/MCV not improving by week 8", REVIEW, no_hb_mcv_improvement,
     {"by_day": 56, "stop_after_day": 120, "hb_low_g_dl": "12.0", "hb_min_rise": "0.5",
      "mcv_high_fl": "98", "mcv_min_fall": "2"},
+    short="Hb/MCV not improving",
 ))
 register(RuleSpec(
     "injection_site_infection", "Injection site painful, hot or swollen > 48 h",
@@ -472,12 +483,14 @@ register(RuleSpec(
     {"persist_hours": 48, "min_signs": 2, "lookback_days": 14,
      "signs": ["redness", "swelling", "persistent_pain"]},
     audience=(PATIENT, CARE_TEAM), guidance="site",
+    short="Injection site problem",
 ))
 register(RuleSpec(
     "missed_doses", "Missed doses", REVIEW, missed_doses,
     {"induction_late_hours": 24, "maintenance_missed_count": 2, "maintenance_late_days": 14,
      "lookback_days": 120, "reminder_repeat_count": 2, "reminder_repeat_hours": 4},
     audience=(PATIENT, CARE_TEAM),
+    short="Missed doses",
 ))
 
 

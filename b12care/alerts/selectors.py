@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
@@ -19,30 +20,49 @@ from .models import (
     InAppMessage,
     Message,
     MessageThread,
-    Severity,
 )
+from .rules import REGISTRY
+from .tiers import GUIDANCE_TIERS, tier_rank_sql
 
 GUIDANCE_WINDOW = dt.timedelta(hours=1)
 
 
+def by_tier(qs: QuerySet[Alert]) -> QuerySet[Alert]:
+    """The one order of every alert list: emergency, urgent, review, info; newest first."""
+    return qs.annotate(tier=tier_rank_sql()).order_by("-tier", "-last_seen_at", "-pk")
+
+
 def active_alerts(patient: PatientProfile) -> QuerySet[Alert]:
-    """Open and acknowledged alerts, urgent first, newest first."""
-    return _ranked(Alert.objects.filter(patient=patient, status__in=ACTIVE_STATUSES))
+    """Open and acknowledged alerts, highest tier first, newest first."""
+    return by_tier(Alert.objects.filter(patient=patient, status__in=ACTIVE_STATUSES)
+                   .select_related("rule", "acknowledged_by"))
 
 
-def _ranked(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
-    rank = Case(When(severity=Severity.URGENT, then=Value(0)),
-                When(severity=Severity.REVIEW, then=Value(1)), default=Value(2),
-                output_field=IntegerField())
-    return (alerts.select_related("rule", "acknowledged_by").annotate(rank=rank)
-            .order_by("rank", "-last_seen_at", "-pk"))
+@dataclass(frozen=True)
+class OpenAlertFacts:
+    """A patient's open alerts in brief, for a dashboard row."""
+
+    emergency: int
+    urgent: int
+    review: int
+    info: int
+    reason: str  # the top open alert's rule in a few words ("" when none is open)
+    reason_at: dt.datetime | None  # its newest finding
 
 
-def open_alert_counts(patient_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
-    """Patient id -> open (urgent, review, info) alert counts, for patients with any."""
-    return {pk: (urgent, review, info) for pk, urgent, review, info in
-            AlertSummary.objects.filter(patient_id__in=list(patient_ids))
-            .values_list("patient_id", "urgent_open", "review_open", "info_open")}
+def rule_short_name(code: str) -> str:
+    spec = REGISTRY.get(code)
+    return (spec.short or spec.name) if spec else code.replace("_", " ").capitalize()
+
+
+def open_alert_facts(patient_ids: Iterable[int]) -> dict[int, OpenAlertFacts]:
+    """Patient id -> open alert counts per tier and the top alert's reason, for patients with
+    any alert (one query on the summary read model)."""
+    rows = (AlertSummary.objects.filter(patient_id__in=list(patient_ids))
+            .values_list("patient_id", "emergency_open", "urgent_open", "review_open",
+                         "info_open", "top_alert__rule__code", "top_alert__last_seen_at"))
+    return {pk: OpenAlertFacts(e, u, r, i, rule_short_name(code) if code else "", seen)
+            for pk, e, u, r, i, code, seen in rows}
 
 
 def active_and_recent_resolved(patient: PatientProfile, *, limit: int = 5
@@ -65,11 +85,12 @@ def recent_resolved(patient: PatientProfile, *, limit: int = 5) -> list[Alert]:
 
 
 def guidance_alerts(patient: PatientProfile, *, now: dt.datetime) -> list[Alert]:
-    """The patient's active urgent alerts seen in the last hour (what to do now)."""
-    return list(Alert.objects.filter(
-        patient=patient, status__in=ACTIVE_STATUSES, severity=Severity.URGENT,
+    """The patient's active emergency and urgent alerts seen in the last hour (what to do
+    now), emergency first, then newest first."""
+    return list(by_tier(Alert.objects.filter(
+        patient=patient, status__in=ACTIVE_STATUSES, severity__in=GUIDANCE_TIERS,
         last_seen_at__gte=now - GUIDANCE_WINDOW, last_seen_at__lte=now + dt.timedelta(minutes=5),
-    ).select_related("rule", "acknowledged_by").order_by("-last_seen_at"))
+    ).select_related("rule", "acknowledged_by")))
 
 
 def patient_visible_alerts(patient: PatientProfile) -> list[Alert]:
@@ -79,7 +100,7 @@ def patient_visible_alerts(patient: PatientProfile) -> list[Alert]:
 
 def is_guidance(alert: Alert, *, now: dt.datetime) -> bool:
     """``guidance_alerts``' test for one active alert already read."""
-    return (alert.status in ACTIVE_STATUSES and alert.severity == Severity.URGENT
+    return (alert.status in ACTIVE_STATUSES and alert.severity in GUIDANCE_TIERS
             and now - GUIDANCE_WINDOW <= alert.last_seen_at <= now + dt.timedelta(minutes=5))
 
 
@@ -98,9 +119,16 @@ def unread_count_once(user: User) -> int:
 
 
 def inbox(user: User) -> QuerySet[InAppMessage]:
+    """The user's notification centre: unread alert messages by tier (emergency first), then
+    everything else newest first."""
+    unread_tier = Case(When(read_at__isnull=True,
+                            then=tier_rank_sql("notification__alert__severity")),
+                       default=Value(0), output_field=IntegerField())
     return (InAppMessage.objects.filter(user=user)
-            .select_related("notification__reminder", "notification__alert")
-            .order_by("-created_at", "-pk"))
+            .select_related("notification__reminder__patient", "notification__alert__patient")
+            .annotate(unread_tier=unread_tier)
+            .order_by("-unread_tier", "-created_at", "-pk"))
+
 
 
 # --- The care loop: what the patient sees of the team's response ---------------------------------
@@ -111,11 +139,12 @@ def patient_home_alerts(patient: PatientProfile, *, now: dt.datetime
                         ) -> tuple[list[Alert], list[Alert]]:
     """One query: the active alerts (as ``active_alerts``) and the alerts resolved in the last
     ``SHARED_NOTE_DAYS`` days whose note the clinician shared with the patient."""
-    rows = list(_ranked(Alert.objects.filter(patient=patient).filter(
+    rows = list(by_tier(Alert.objects.filter(patient=patient).filter(
         Q(status__in=ACTIVE_STATUSES)
         | (Q(status=AlertStatus.RESOLVED,
              resolved_at__gte=now - dt.timedelta(days=SHARED_NOTE_DAYS))
-           & (Q(resolve_note_shared=True) | Q(note_shared=True))))))
+           & (Q(resolve_note_shared=True) | Q(note_shared=True)))
+    ).select_related("rule", "acknowledged_by")))
     active = [a for a in rows if a.status in ACTIVE_STATUSES]
     shared = sorted((a for a in rows if a.status == AlertStatus.RESOLVED),
                     key=lambda a: a.resolved_at, reverse=True)

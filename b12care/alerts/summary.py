@@ -1,5 +1,5 @@
 """The open-alert summary read model (``AlertSummary``): one row per patient who has had an
-alert, with the open counts per severity, the acknowledged count, the newest open finding and
+alert, with the open counts per tier, the acknowledged count, the newest open finding and
 the most severe open alert.
 
 ``lifecycle.py`` locks the row before it writes a patient's alerts (``alert_summary_lock``)
@@ -17,13 +17,14 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 
 from .models import ACTIVE_STATUSES, Alert, AlertStatus, AlertSummary, Severity
+from .tiers import TIERS, tier_rank
 
-SEVERITY_RANK = {Severity.INFO: 0, Severity.REVIEW: 1, Severity.URGENT: 2}
 ROW_FIELDS = ("pk", "status", "severity", "last_seen_at")
 
 
 @dataclass(frozen=True)
 class SummaryFacts:
+    emergency_open: int = 0
     urgent_open: int = 0
     review_open: int = 0
     info_open: int = 0
@@ -38,7 +39,7 @@ FACT_FIELDS = tuple(f.name for f in fields(SummaryFacts))
 def facts_from_rows(rows: Iterable[tuple]) -> SummaryFacts:
     """Pure: the facts of one patient's active alerts, given as (pk, status, severity,
     last_seen_at) rows."""
-    counts = dict.fromkeys(SEVERITY_RANK, 0)
+    counts = dict.fromkeys(TIERS, 0)
     acknowledged = 0
     newest: dt.datetime | None = None
     top: tuple | None = None
@@ -48,10 +49,11 @@ def facts_from_rows(rows: Iterable[tuple]) -> SummaryFacts:
         elif status == AlertStatus.OPEN:
             counts[severity] += 1
             newest = last_seen_at if newest is None else max(newest, last_seen_at)
-            key = (SEVERITY_RANK[severity], last_seen_at, pk)
+            key = (tier_rank(severity), last_seen_at, pk)
             top = key if top is None else max(top, key)
-    return SummaryFacts(counts[Severity.URGENT], counts[Severity.REVIEW], counts[Severity.INFO],
-                        acknowledged, newest, top[2] if top else None)
+    return SummaryFacts(counts[Severity.EMERGENCY], counts[Severity.URGENT],
+                        counts[Severity.REVIEW], counts[Severity.INFO], acknowledged, newest,
+                        top[2] if top else None)
 
 
 def alert_summary_lock(*, patient_id: int) -> SummaryFacts:
@@ -88,17 +90,20 @@ def summaries_from_alerts(alert_rows: Iterable[tuple]) -> dict[int, SummaryFacts
 
 
 def alert_summaries_refresh_all(*, alert_model=Alert, summary_model=AlertSummary) -> int:
-    """Reconcile every patient's row with their alerts (the backfill migration passes its
-    historical models). Returns the number of rows written."""
-    wanted = summaries_from_alerts(
+    """Reconcile every patient's row with their alerts (the backfill migrations pass their
+    historical models, which may lack later facts: only the model's own fields are written).
+    Returns the number of rows written."""
+    columns = {f.attname for f in summary_model._meta.concrete_fields}
+    names = [n for n in FACT_FIELDS if n in columns]
+    wanted = {pk: {n: getattr(facts, n) for n in names} for pk, facts in summaries_from_alerts(
         alert_model.objects.order_by("patient_id", "pk")
-        .values_list("patient_id", *ROW_FIELDS))
-    stored = {pk: SummaryFacts(*facts) for pk, *facts in
-              summary_model.objects.values_list("patient_id", *FACT_FIELDS)}
+        .values_list("patient_id", *ROW_FIELDS)).items()}
+    stored = {pk: dict(zip(names, facts, strict=True)) for pk, *facts in
+              summary_model.objects.values_list("patient_id", *names)}
     summary_model.objects.exclude(patient_id__in=list(wanted)).delete()
-    changed = [summary_model(patient_id=pk, **asdict(facts))
+    changed = [summary_model(patient_id=pk, **facts)
                for pk, facts in wanted.items() if stored.get(pk) != facts]
     summary_model.objects.bulk_create(
         changed, batch_size=1000, update_conflicts=True, unique_fields=["patient"],
-        update_fields=list(FACT_FIELDS))
+        update_fields=names)
     return len(changed)

@@ -1,8 +1,9 @@
 """Celery tasks: thin. They take ids (never health data) and call plain functions.
 
-Beat runs ``relay``, ``reconcile``, ``sweep_reminders`` and ``sweep_rules`` periodically (see
-b12care/celery.py); ``relay`` is also kicked after each commit that writes outbox rows
-(``relay.relay_kick``). Nothing is ever scheduled with an ETA/countdown (docs/alerts.md).
+Beat runs ``relay``, ``reconcile`` (which also climbs the escalation ladder),
+``sweep_reminders`` and ``sweep_rules`` periodically (see b12care/celery.py); ``relay`` is
+also kicked after each commit that writes outbox rows (``relay.relay_kick``). Nothing is
+ever scheduled with an ETA/countdown (docs/alerts.md).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import delivery, relay
+from .escalation import escalations_sweep
 from .reminder_sweep import reminders_sweep
 from .sweeps import rules_sweep
 
@@ -29,7 +31,11 @@ def relay_outbox() -> int:
 
 @shared_task(name=relay.RECONCILE_TASK)
 def reconcile() -> int:
-    """Re-enqueue rows whose worker never finished (lease expired or message lost)."""
+    """Climb the escalation ladder of unacknowledged alerts whose next rung is due (its
+    outbox rows go out with the relay kick), then re-enqueue rows whose worker never
+    finished (lease expired or message lost). Every 20 s, so an emergency rung is late by
+    seconds, never minutes."""
+    escalations_sweep(now=timezone.now())
     return delivery.outbox_reconcile(now=timezone.now(), enqueue=relay.deliver_batch_enqueue)
 
 

@@ -23,11 +23,13 @@ from b12care.accounts.access import (
     patient_required,
 )
 from b12care.accounts.clinics import patient_clinic
+from b12care.accounts.models import Role
 from b12care.accounts.reauth import phone_change_requested, reauthentication_required
 from b12care.accounts.services import patient_settings_update
 from b12care.core import validation
 
 from . import selectors
+from .escalation import ladder_state
 from .forms import AlertNoteForm, PreferencesForm, SnoozeForm
 from .guidance import action_for
 from .inbox import inbox_mark_read
@@ -64,8 +66,15 @@ def guidance(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The signed-in user's notification centre (their own rows only)."""
     page = Paginator(selectors.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Times in the reader's frame: a patient's own zone; for staff, each message's patient's.
+    profile = (getattr(request.user, "patient_profile", None)
+               if request.user.role == Role.PATIENT else None)
+    own_zone = profile.timezone if profile else ""
+    for message in page.object_list:
+        event = message.notification.alert or message.notification.reminder
+        message.patient_zone = event.patient.timezone if event else ""
     return render(request, "alerts/inbox.html", {
-        "page": page, "snooze_form": SnoozeForm(),
+        "page": page, "snooze_form": SnoozeForm(), "own_zone": own_zone,
         "unread": selectors.unread_count(request.user),
         "care_team_messages": _care_team_messages(request.user),
     })
@@ -145,9 +154,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @clinician_required
 def patient_alerts(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id, action="alerts.patient_alerts")
+    alerts = list(selectors.active_alerts(patient))
+    for alert, rungs in zip(alerts, ladder_state(alerts).values(), strict=True):
+        alert.ladder = rungs  # the escalation ladder's state, shown on the alert
     return render(request, "alerts/patient_alerts.html", {
         "patient": patient,
-        "ctx": {"patient": patient, "alerts": list(selectors.active_alerts(patient)),
+        "ctx": {"patient": patient, "alerts": alerts,
                 "resolved": selectors.recent_resolved(patient), "form": AlertNoteForm(),
                 "can_handle": may_handle_alerts(request.user)},
     })

@@ -35,8 +35,12 @@ class TriageState(models.Model):
 
     patient = models.OneToOneField(PatientProfile, on_delete=models.CASCADE, primary_key=True,
                                    related_name="triage_state")
+    emergency_open = models.PositiveIntegerField(default=0, help_text="Open emergency alerts.")
     urgent_open = models.PositiveIntegerField(default=0, help_text="Open urgent alerts.")
     review_open = models.PositiveIntegerField(default=0, help_text="Open review alerts.")
+    newest_finding_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Newest finding among the open alerts of the patient's highest tier.")
     next_dose_deadline = models.DateTimeField(
         null=True, blank=True, help_text="Earliest due time + grace of an open planned dose.")
     last_missed_at = models.DateTimeField(

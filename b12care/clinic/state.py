@@ -39,14 +39,15 @@ from django.db.models.functions import Coalesce
 
 from b12care.accounts.models import PatientProfile
 from b12care.alerts.models import Alert, AlertStatus, Severity
+from b12care.alerts.tiers import tier_rank_sql
 from b12care.core import events
 from injections.models import DoseStatus, PlannedDose
 from labs.models import PlannedLab, PlanStatus
 
 from .models import TriageState
 
-FACT_FIELDS = ("urgent_open", "review_open", "next_dose_deadline", "last_missed_at",
-               "lab_overdue_from")
+FACT_FIELDS = ("emergency_open", "urgent_open", "review_open", "newest_finding_at",
+               "next_dose_deadline", "last_missed_at", "lab_overdue_from")
 
 
 def _scalar(qs, aggregate, output_field=None) -> Subquery:
@@ -63,10 +64,14 @@ def _facts(patient_ids: list[int]):
         PatientProfile.objects.filter(pk__in=patient_ids)
         .order_by()
         .annotate(
+            s_emergency=Coalesce(_scalar(alerts.filter(severity=Severity.EMERGENCY), Count("pk")),
+                                 Value(0), output_field=IntegerField()),
             s_urgent=Coalesce(_scalar(alerts.filter(severity=Severity.URGENT), Count("pk")),
                               Value(0), output_field=IntegerField()),
             s_review=Coalesce(_scalar(alerts.filter(severity=Severity.REVIEW), Count("pk")),
                               Value(0), output_field=IntegerField()),
+            s_newest=Subquery(alerts.annotate(tier=tier_rank_sql()).order_by(
+                "-tier", "-last_seen_at").values("last_seen_at")[:1]),
             s_deadline=_scalar(doses.filter(status=DoseStatus.OPEN), Min(deadline),
                                DateTimeField()),
             s_missed=_scalar(doses.filter(status=DoseStatus.MISSED), Max("due_at")),
@@ -74,7 +79,8 @@ def _facts(patient_ids: list[int]):
                                                         status=PlanStatus.OPEN),
                               Min("window_end")),
         )
-        .values_list("pk", "s_urgent", "s_review", "s_deadline", "s_missed", "s_lab_end")
+        .values_list("pk", "s_emergency", "s_urgent", "s_review", "s_newest", "s_deadline",
+                     "s_missed", "s_lab_end")
     )
 
 
@@ -89,9 +95,9 @@ def refresh_triage_state(patient_ids: Iterable[int], *, now: dt.datetime) -> int
     list(PatientProfile.objects.select_for_update(no_key=True).filter(pk__in=ids)
          .order_by("pk").values_list("pk", flat=True))
     rows = [
-        (pk, urgent, review, deadline, missed,
+        (pk, emergency, urgent, review, newest, deadline, missed,
          None if lab_end is None else lab_end + dt.timedelta(days=1), now)
-        for pk, urgent, review, deadline, missed, lab_end in _facts(ids)
+        for pk, emergency, urgent, review, newest, deadline, missed, lab_end in _facts(ids)
     ]
     return _upsert(rows)
 

@@ -1,9 +1,11 @@
 """The clinician's triage dashboard: who needs them today, in a constant number of queries.
 
-Order: open urgent alerts, then open review alerts, then overdue doses, then overdue labs, then
-everyone else. The ordering is computed in SQL over all of the clinician's patients (EXISTS
-subqueries on indexed columns); the facts shown for each row are fetched only for the page's
-patients, one query per kind of fact, so the page costs the same at 5 or 5,000 patients.
+Order: open emergency alerts, open urgent alerts, open review alerts (within each, the newest
+open finding first), then overdue doses, overdue labs, poor adherence (on time < 80 % over 90
+days), no active schedule, then everyone else. The ordering is computed in SQL over all of
+the clinician's patients (EXISTS and count subqueries on indexed columns); the facts shown
+for each row are fetched only for the page's patients, one query per kind of fact, so the
+page costs the same number of queries at 5 or 5,000 patients.
 The clinic app is where the other apps' data meets, so it reads their models directly (reads only).
 """
 
@@ -30,13 +32,14 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.functions import Coalesce
 
 from b12care.accounts.access import visible_patients
 from b12care.accounts.models import PatientProfile, User
 from b12care.alerts.models import Alert, AlertStatus, Severity
-from b12care.alerts.selectors import open_alert_counts
+from b12care.alerts.selectors import open_alert_facts
 from b12care.core import validation
-from injections.models import DoseStatus, PlannedDose, RegimenStatus
+from injections.models import DoseStatus, PlannedDose, Regimen, RegimenStatus
 from injections.selectors import dashboard_dose_facts
 from labs.models import PlannedLab, PlanStatus
 from labs.selectors import LatestLab, latest_key_labs
@@ -44,18 +47,27 @@ from symptoms.selectors import nerve_trends
 
 from .state import refresh_triage_state
 
-URGENT, REVIEW, OVERDUE_DOSE, OVERDUE_LAB, OTHER = range(5)
+(EMERGENCY, URGENT, REVIEW, OVERDUE_DOSE, OVERDUE_LAB, POOR_ADHERENCE, NO_SCHEDULE,
+ OTHER) = range(8)
 GROUP_TITLES = {
+    EMERGENCY: "Emergency alerts",
     URGENT: "Urgent alerts",
     REVIEW: "Alerts to review",
     OVERDUE_DOSE: "Overdue doses",
     OVERDUE_LAB: "Overdue blood tests",
+    POOR_ADHERENCE: "Doses often late (under 80 % on time, 90 days)",
+    NO_SCHEDULE: "No active schedule",
     OTHER: "Everyone else",
 }
-GROUP_KEYS = {"urgent": URGENT, "review": REVIEW, "overdue_dose": OVERDUE_DOSE,
-              "overdue_lab": OVERDUE_LAB, "other": OTHER}
+GROUP_KEYS = {"emergency": EMERGENCY, "urgent": URGENT, "review": REVIEW,
+              "overdue_dose": OVERDUE_DOSE, "poor_adherence": POOR_ADHERENCE,
+              "no_schedule": NO_SCHEDULE, "overdue_lab": OVERDUE_LAB, "other": OTHER}
+POOR_ADHERENCE_PERCENT = 80  # on time below this share of due doses (CLINICAL/issue G1)
 SORTS = {
-    "triage": ("triage_rank", "user__last_name", "user__first_name", "pk"),
+    # Within a tier, the newest open finding first (TriageState.newest_finding_at; patients
+    # without alerts have none and keep the name order).
+    "triage": ("triage_rank", F("triage_state__newest_finding_at").desc(nulls_last=True),
+               "user__last_name", "user__first_name", "pk"),
     "name": ("user__last_name", "user__first_name", "pk"),
     "recent": ("-user__date_joined", "pk"),
 }
@@ -77,12 +89,63 @@ def _active_phase_kind() -> Subquery:
     ).order_by("due_at").values("phase__kind")[:1])
 
 
+def _poor_adherence(now: dt.datetime) -> tuple[dict, Q]:
+    """Annotations and the condition "on time < 80 % of the doses due in the last 90 days":
+    the dashboard's adherence definition (``injections.selectors.dashboard_dose_facts``) as
+    two correlated counts on the (patient, due_at) index."""
+    recent = PlannedDose.objects.filter(
+        patient=OuterRef("pk"), due_at__gte=now - dt.timedelta(days=ADHERENCE_DAYS),
+        due_at__lt=now).exclude(status=DoseStatus.SKIPPED)
+    due = recent.filter(Q(on_time__isnull=False) | Q(grace_end__lt=now))
+    annotations = {
+        "adh_due": Coalesce(_count(due), Value(0), output_field=IntegerField()),
+        "adh_on_time": Coalesce(_count(recent.filter(on_time=True)), Value(0),
+                                output_field=IntegerField()),
+    }
+    condition = Q(adh_due__gt=0, adh_on_time__lt=F("adh_due") * POOR_ADHERENCE_PERCENT / 100.0)
+    return annotations, condition
+
+
+def _count(qs) -> Subquery:
+    return Subquery(qs.order_by().values("patient").annotate(n=Count("pk")).values("n")[:1],
+                    output_field=IntegerField())
+
+
+def _has_schedule() -> Exists:
+    return Exists(Regimen.objects.filter(patient=OuterRef("pk"), status=RegimenStatus.ACTIVE))
+
+
+def _ranked(qs: QuerySet[PatientProfile], *, now: dt.datetime, alerts: tuple[Q, Q, Q],
+            overdue_dose: Q, overdue_lab: Q) -> QuerySet[PatientProfile]:
+    """The one ranking, given the conditions for each alert tier and overdue kind."""
+    adherence, poor = _poor_adherence(now)
+    emergency, urgent, review = alerts
+    return qs.annotate(
+        has_overdue_dose=_flag(overdue_dose),
+        has_overdue_lab=_flag(overdue_lab),
+        has_schedule=_has_schedule(),
+        **adherence,
+    ).annotate(
+        triage_rank=Case(
+            When(emergency, then=Value(EMERGENCY)),
+            When(urgent, then=Value(URGENT)),
+            When(review, then=Value(REVIEW)),
+            When(overdue_dose, then=Value(OVERDUE_DOSE)),
+            When(overdue_lab, then=Value(OVERDUE_LAB)),
+            When(poor, then=Value(POOR_ADHERENCE)),
+            When(has_schedule=False, then=Value(NO_SCHEDULE)),
+            default=Value(OTHER),
+            output_field=IntegerField(),
+        ),
+    ).alias(current_phase_kind=_active_phase_kind())
+
+
 def triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]:
-    """The user's patients, annotated with ``triage_rank`` (0 = urgent … 4 = everyone else),
-    read from the ``TriageState`` read model (one LEFT JOIN; a patient without a row yet ranks
-    as everyone else until ``dashboard`` fills it). The stored deadlines are compared with
-    ``now`` here, so time passing moves patients between groups without any write; the
-    definitions match ``live_triage_queryset`` exactly."""
+    """The user's patients, annotated with ``triage_rank`` (0 = emergency … 7 = everyone
+    else), the alert tiers and deadlines read from the ``TriageState`` read model (one LEFT
+    JOIN; a patient without a row yet ranks below the alert groups until ``dashboard`` fills
+    it). The stored deadlines are compared with ``now`` here, so time passing moves patients
+    between groups without any write; the definitions match ``live_triage_queryset``."""
     state = "triage_state__"
     missed_since = now - dt.timedelta(days=MISSED_RECENT_DAYS)
     overdue_dose = (Q(**{f"{state}next_dose_deadline__lt": now})
@@ -92,18 +155,10 @@ def triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]
     # from UTC joins "overdue labs" up to half a day early or late. Doses, which are instants,
     # are exact. (A per-patient local day in SQL would need zone arithmetic SQLite lacks.)
     overdue_lab = Q(**{f"{state}lab_overdue_from__lte": now.date()})
-    return visible_patients(user).annotate(
-        has_overdue_dose=_flag(overdue_dose),
-        has_overdue_lab=_flag(overdue_lab),
-        triage_rank=Case(
-            When(Q(**{f"{state}urgent_open__gt": 0}), then=Value(URGENT)),
-            When(Q(**{f"{state}review_open__gt": 0}), then=Value(REVIEW)),
-            When(overdue_dose, then=Value(OVERDUE_DOSE)),
-            When(overdue_lab, then=Value(OVERDUE_LAB)),
-            default=Value(OTHER),
-            output_field=IntegerField(),
-        ),
-    ).alias(current_phase_kind=_active_phase_kind())
+    alerts = (Q(**{f"{state}emergency_open__gt": 0}), Q(**{f"{state}urgent_open__gt": 0}),
+              Q(**{f"{state}review_open__gt": 0}))
+    return _ranked(visible_patients(user), now=now, alerts=alerts, overdue_dose=overdue_dose,
+                   overdue_lab=overdue_lab)
 
 
 def _flag(condition: Q) -> Case:
@@ -112,7 +167,7 @@ def _flag(condition: Q) -> Case:
 
 
 def live_triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientProfile]:
-    """The reference definition of the ranking, straight from the clinical tables (four EXISTS
+    """The reference definition of the ranking, straight from the clinical tables (EXISTS
     probes per patient). The dashboard reads the same ranking from ``TriageState``
     (``triage_queryset``); tests keep the two equal."""
     alerts = Alert.objects.filter(patient=OuterRef("pk"), status=AlertStatus.OPEN)
@@ -126,20 +181,16 @@ def live_triage_queryset(user: User, *, now: dt.datetime) -> QuerySet[PatientPro
     overdue_labs = PlannedLab.objects.filter(
         patient=OuterRef("pk"), status=PlanStatus.OPEN, window_end__lt=now.date()
     )
-    return visible_patients(user).annotate(
+    qs = visible_patients(user).annotate(
+        has_emergency=Exists(alerts.filter(severity=Severity.EMERGENCY)),
         has_urgent=Exists(alerts.filter(severity=Severity.URGENT)),
         has_review=Exists(alerts.filter(severity=Severity.REVIEW)),
-        has_overdue_dose=Exists(overdue_doses),
-        has_overdue_lab=Exists(overdue_labs),
-        triage_rank=Case(
-            When(has_urgent=True, then=Value(URGENT)),
-            When(has_review=True, then=Value(REVIEW)),
-            When(has_overdue_dose=True, then=Value(OVERDUE_DOSE)),
-            When(has_overdue_lab=True, then=Value(OVERDUE_LAB)),
-            default=Value(OTHER),
-            output_field=IntegerField(),
-        ),
-    ).alias(current_phase_kind=_active_phase_kind())
+        live_overdue_dose=Exists(overdue_doses),
+        live_overdue_lab=Exists(overdue_labs),
+    )
+    return _ranked(qs, now=now, alerts=(Q(has_emergency=True), Q(has_urgent=True),
+                                        Q(has_review=True)),
+                   overdue_dose=Q(live_overdue_dose=True), overdue_lab=Q(live_overdue_lab=True))
 
 
 def filter_queryset(qs: QuerySet[PatientProfile], *, query: str = "", group: str = "",
@@ -156,6 +207,27 @@ def filter_queryset(qs: QuerySet[PatientProfile], *, query: str = "", group: str
     return qs
 
 
+@dataclass(frozen=True)
+class LabCell:
+    """A key-lab cell: the latest result and whether its flag is shown as a problem."""
+
+    lab: LatestLab
+    flagged: bool
+
+    @property
+    def on_treatment_b12(self) -> bool:
+        return self.lab.key == "b12" and not self.flagged and self.lab.flag not in ("", "normal")
+
+
+def _lab_flagged(lab: LatestLab, first_dose_at: dt.datetime | None) -> bool:
+    """Serum B12 taken after treatment started is not a response marker on IM therapy
+    (CLINICAL.md): shown, never flagged as a problem. Other labs keep their flag."""
+    if not lab.flag or lab.flag == "normal":
+        return False
+    return not (lab.key == "b12" and first_dose_at is not None
+                and lab.sampled_at >= first_dose_at)
+
+
 @dataclass
 class Row:
     """One patient on the dashboard."""
@@ -168,11 +240,20 @@ class Row:
     last_dose_at: dt.datetime | None = None
     adherence_due: int = 0
     adherence_on_time: int = 0
+    emergency_alerts: int = 0
     urgent_alerts: int = 0
     review_alerts: int = 0
     other_alerts: int = 0
+    reason: str = ""  # the top open alert in a few words, with its age
+    no_schedule: bool = False
+    poor_adherence: bool = False
     trend: list[int | None] = field(default_factory=list)  # worst nerve score per day, oldest first
     labs: list[LatestLab] = field(default_factory=list)
+    first_dose_at: dt.datetime | None = None
+
+    @property
+    def lab_cells(self) -> list[LabCell]:
+        return [LabCell(lab, flagged=_lab_flagged(lab, self.first_dose_at)) for lab in self.labs]
 
     @property
     def adherence_percent(self) -> int | None:
@@ -182,7 +263,8 @@ class Row:
 
     @property
     def open_alerts(self) -> int:
-        return self.urgent_alerts + self.review_alerts + self.other_alerts
+        return (self.emergency_alerts + self.urgent_alerts + self.review_alerts
+                + self.other_alerts)
 
     @property
     def trend_direction(self) -> str:
@@ -209,12 +291,14 @@ class Row:
 def build_rows(page_patients: list[PatientProfile], *, now: dt.datetime) -> list[Row]:
     """Facts for one page of patients from each app's batch selector (its read models): four
     queries whatever the page, the clinic's size or the length of anyone's history."""
-    rows = {p.pk: Row(patient=p, group=p.triage_rank) for p in page_patients}
+    rows = {p.pk: Row(patient=p, group=p.triage_rank,
+                      no_schedule=not getattr(p, "has_schedule", True),
+                      poor_adherence=_is_poor(p)) for p in page_patients}
     ids = list(rows)
     if not ids:
         return []
     _dose_facts(rows, ids, now)
-    _alerts(rows, ids)
+    _alerts(rows, ids, now)
     _trends(rows, ids, now)
     _labs(rows, ids)
     return [rows[p.pk] for p in page_patients]
@@ -230,13 +314,34 @@ def _dose_facts(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
         row.last_dose_at = facts.last_dose_at
         row.adherence_due = facts.adherence.due
         row.adherence_on_time = facts.adherence.on_time
+        row.first_dose_at = facts.first_dose_at
 
 
-def _alerts(rows: dict[int, Row], ids: list[int]) -> None:
-    # Open alerts per severity, from the alerts app's summary read model (one row each).
-    for patient_id, (urgent, review, info) in open_alert_counts(ids).items():
+def _is_poor(patient: PatientProfile) -> bool:
+    due, on_time = getattr(patient, "adh_due", 0), getattr(patient, "adh_on_time", 0)
+    return bool(due) and on_time * 100 < POOR_ADHERENCE_PERCENT * due
+
+
+def _alerts(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:
+    # Open alerts per tier and the top one's reason, from the alerts app's summary read model.
+    for patient_id, facts in open_alert_facts(ids).items():
         row = rows[patient_id]
-        row.urgent_alerts, row.review_alerts, row.other_alerts = urgent, review, info
+        row.emergency_alerts, row.urgent_alerts = facts.emergency, facts.urgent
+        row.review_alerts, row.other_alerts = facts.review, facts.info
+        if facts.reason and facts.reason_at:
+            row.reason = f"{facts.reason} · {age_text(now - facts.reason_at)}"
+
+
+def age_text(age: dt.timedelta) -> str:
+    """How long ago, in a few characters: "just now", "3 min ago", "5 h ago", "2 d ago"."""
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 24 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} d ago"
 
 
 def _trends(rows: dict[int, Row], ids: list[int], now: dt.datetime) -> None:

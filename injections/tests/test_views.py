@@ -6,6 +6,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from b12care.alerts.lifecycle import findings_record
+from b12care.alerts.rules import Finding
 from injections import services
 from injections.models import DoseStatus, Injection, PlannedDose, Regimen
 
@@ -444,3 +446,26 @@ def test_a_patient_sees_a_clinic_recorded_entry_read_only_and_a_crafted_post_is_
     injection.refresh_from_db()
     assert injection.pain == 2
 
+
+def test_a_reaction_logged_with_an_urgent_alert_open_shows_the_emergency_first_then_the_save(
+    patient_client, patient, regimen
+):
+    """Sam (issue G1): an open "nerve symptoms worse" alert from minutes ago, then an injection
+    with breathing difficulty. The emergency comes first, the urgent advice second, and the
+    page still confirms the save and shows its own warning."""
+    findings_record(patient=patient, now=NOW - dt.timedelta(minutes=5), findings=[Finding(
+        "neuro_worsening", "urgent", "neuro_worsening", "Contact your clinician today.",
+        "Neurological worsening", ("numbness_hands",))])
+    response = patient_client.post(
+        reverse("injections:log"),
+        log_form(systemic_reactions=["breathing_difficulty"], lot_number="X1",
+                 expiry_date="2026-01-01"), follow=True)
+
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("alerts:guidance")
+    emergency = html.index("Call emergency services now: 999")
+    urgent = html.index("Contact your clinician today")
+    saved = html.index("Injection recorded")
+    warning = html.index("expired")
+    assert emergency < urgent < saved
+    assert emergency < warning

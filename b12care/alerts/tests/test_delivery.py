@@ -49,7 +49,8 @@ def test_an_email_is_sent_once_and_recorded(rows, clinician):
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert sent.to == [clinician.email]
-    assert sent.subject == "New alert in B12 Care"
+    assert sent.subject == "Urgent: a patient needs you today"  # the tier, not what
+    assert sent.body.startswith("Urgent: a patient needs you today.\n")
     assert "balance" not in sent.body.lower()  # no clinical detail in the email
     assert sent.extra_headers["Message-ID"] == f"<notification-{rows['email'].pk}@testserver>"
     rows["email"].refresh_from_db()

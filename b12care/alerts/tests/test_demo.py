@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from b12care.accounts.models import PatientProfile
+from b12care.accounts.models import PatientProfile, User
 from b12care.alerts import reminder_sweep, sweeps
 from b12care.alerts.models import Alert, Notification
 
@@ -34,3 +34,18 @@ def test_maria_gets_one_urgent_alert_and_one_email_however_often_seed_and_sweeps
     sweeps.rules_sweep(now=now)
     urgent, emails = maria_counts()
     assert urgent.count() == 1 and emails.count() == 1
+
+
+def test_the_demo_shows_sams_emergency_first_on_dr_shahs_dashboard_however_often_seeded(
+    client
+):
+    call_command("seed_demo", stdout=None)
+    call_command("seed_demo", stdout=None)
+    sam = PatientProfile.objects.get(user__email="patient@b12care.example")
+    [alert] = Alert.objects.filter(patient=sam, severity="emergency")
+    assert alert.rule.code == "systemic_reaction"
+    assert sam.escalation_contact.email == "clinician2@b12care.example"
+    assert alert.escalations.filter(step=1, status="pending").count() == 1
+    client.force_login(User.objects.get(email="clinician@b12care.example"))
+    board = client.get("/clinic/").context["board"]
+    assert board.patients[0] == sam

@@ -30,13 +30,13 @@ def record_injection(patient, **reactions):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_logging_an_injection_with_breathing_difficulty_opens_an_urgent_alert(patient,
-                                                                              clinician):
+def test_logging_an_injection_with_breathing_difficulty_opens_an_emergency_alert(patient,
+                                                                                 clinician):
     recorded = record_injection(patient, breathing_difficulty=True)
     assert events.needs_guidance(recorded.findings)
     alert = Alert.objects.get()
     assert (alert.rule.code, alert.severity, alert.dedup_key) == (
-        "systemic_reaction", "urgent", f"systemic_reaction:injection:{recorded.injection.pk}")
+        "systemic_reaction", "emergency", f"systemic_reaction:injection:{recorded.injection.pk}")
     assert set(Notification.objects.values_list("recipient_id", "channel")) == {
         (clinician.pk, "email"), (clinician.pk, "in_app")}
 

@@ -145,12 +145,22 @@ def test_every_clinician_on_the_team_is_told_but_not_others(patient, clinician,
     assert recipients == {clinician.pk, second.pk}
 
 
-def test_message_bodies_carry_no_clinical_detail(patient):
+def test_message_bodies_carry_the_tier_but_no_clinical_detail_or_name(patient):
     lifecycle.findings_record(patient=patient, findings=[neuro(), missed()], now=NOW)
     for row in Notification.objects.all():
-        text = f"{row.subject} {row.body}".lower()
-        for word in ("numb", "neuro", "dose late", "urgent", "missed"):
-            assert word not in text
+        text = f"{row.subject} {row.body}"
+        for word in ("numb", "neuro", "dose late", "missed"):
+            assert word not in text.lower()
+        for name in ("Pat", "Lee"):  # the patient's name
+            assert name not in text
+    to_team = Notification.objects.filter(recipient__role="clinician")
+    assert {(n.alert.rule.code, n.subject) for n in to_team} == {
+        ("neuro_worsening", "Urgent: a patient needs you today"),
+        ("missed_doses", "Review: a patient's alert needs review")}
+    assert all(n.body.startswith(n.subject + ".") for n in to_team)
+    # In-app entries link to the alert itself.
+    assert {n.link for n in to_team} == {
+        f"/alerts/patients/{patient.pk}/#alert-{n.alert_id}" for n in to_team}
 
 
 def test_if_the_saving_transaction_fails_neither_alert_nor_notification_remains(patient):

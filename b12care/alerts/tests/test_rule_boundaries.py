@@ -277,7 +277,8 @@ def test_the_rules_read_the_loinc_codes_the_lab_catalogue_stores():
 
 
 def test_tiers_and_audiences_are_the_names_alerts_store():
-    assert (rules.URGENT, rules.REVIEW, rules.INFO) == ("urgent", "review", "info")
+    assert (rules.EMERGENCY, rules.URGENT, rules.REVIEW, rules.INFO) == (
+        "emergency", "urgent", "review", "info")
     assert (rules.PATIENT, rules.CARE_TEAM) == ("patient", "care_team")
     spec = rules.RuleSpec("x", "X", rules.REVIEW, rules.hb_critical)
     assert (spec.defaults, spec.audience, spec.guidance) == ({}, ("care_team",), "")

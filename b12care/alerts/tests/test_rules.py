@@ -50,10 +50,10 @@ def lab(loinc, value, at, id=1):
 
 
 # --- systemic reaction ---
-def test_breathing_difficulty_after_an_injection_is_urgent_and_keyed_to_that_injection():
+def test_breathing_difficulty_after_an_injection_is_an_emergency_keyed_to_that_injection():
     data = PatientData(1, injections=(inj(id=7, reactions={"breathing_difficulty"}),))
     [finding] = run("systemic_reaction", data)
-    assert finding.severity == "urgent"
+    assert finding.severity == "emergency"
     assert finding.dedup_key == "systemic_reaction:injection:7"
     assert "emergency" in finding.patient_message.lower()
 
@@ -269,7 +269,7 @@ def test_two_missed_maintenance_doses_or_one_fifteen_days_late_need_review():
 def test_every_rule_of_the_clinical_table_is_registered_with_its_severity():
     severities = {code: spec.severity for code, spec in rules.REGISTRY.items()}
     assert severities == {
-        "systemic_reaction": "urgent", "neuro_worsening": "urgent",
+        "systemic_reaction": "emergency", "neuro_worsening": "urgent",
         "new_visual_symptoms": "urgent", "early_palpitations_weakness": "urgent",
         "potassium_low": "urgent", "hb_critical": "review", "no_retic_rise": "review",
         "no_hb_mcv_improvement": "review", "injection_site_infection": "review",

@@ -21,13 +21,18 @@ def test_the_clinician_acknowledges_the_worsening_numbness_alert_from_the_top_of
     page = browser_page
     login_as(page, live_server, "clinician@b12care.example", settings.DEMO_PASSWORD)
 
+    # The demo's emergency (Sam's reaction minutes ago) comes first, with its reason.
+    assert page.locator("h2", has_text="Emergency alerts").is_visible()
+    first_row = page.locator(".triage-row").first
+    assert "Sam Taylor" in first_row.inner_text()
+    assert "Possible allergic reaction" in first_row.inner_text()
     urgent = page.locator("h2", has_text="Urgent alerts")
     assert urgent.is_visible()
-    first_row = page.locator(".triage-row").first
-    assert "Maria Garcia" in first_row.inner_text()
-    assert "1 urgent" in first_row.inner_text()
+    maria_row = page.locator(".triage-row", has_text="Maria Garcia")
+    assert "1 urgent" in maria_row.inner_text()
+    assert "Nerve symptoms worse" in maria_row.inner_text()
 
-    first_row.get_by_role("link", name="Maria Garcia").click()
+    maria_row.get_by_role("link", name="Maria Garcia").click()
     alert = page.locator("li[data-testid^='alert-']",
                          has_text="New or rapidly worsening neurological symptoms")
     assert "numbness" in alert.inner_text().lower()
@@ -37,6 +42,6 @@ def test_the_clinician_acknowledges_the_worsening_numbness_alert_from_the_top_of
     assert "Acknowledged" in alert.inner_text()
 
     page.goto(f"{live_server.url}/clinic/")
-    assert "Maria Garcia" not in page.locator(".triage-0").all_inner_texts().__str__()
+    assert "Maria Garcia" not in page.locator(".triage-1").all_inner_texts().__str__()
     assert page.get_by_role("link", name="Urgent 0").is_visible()
     assert page.get_by_role("link", name="Maria Garcia").is_visible()  # still listed, lower

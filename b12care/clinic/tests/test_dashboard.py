@@ -13,9 +13,9 @@ from b12care.alerts.lifecycle import alert_acknowledge, findings_record
 from b12care.alerts.models import Alert
 from b12care.alerts.rules import Finding
 from b12care.clinic import triage
-from injections.models import ProtocolTemplate
+from injections.models import PlannedDose, ProtocolTemplate
 from injections.protocols import HYDROXO_NO_NEURO
-from injections.services import regimen_create_from_template
+from injections.services import injection_record, regimen_create_from_template
 from labs.models import Analyte
 from labs.services import result_record
 from symptoms.services import checkin_save
@@ -27,6 +27,11 @@ NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 def finding(severity: str, key: str) -> Finding:
     rule = "neuro_worsening" if severity == "urgent" else "hb_critical"
     return Finding(rule, severity, key, "patient text", f"clinician text {key}")
+
+
+def reaction(injection_id: int = 1) -> Finding:
+    return Finding("systemic_reaction", "emergency", f"systemic_reaction:injection:{injection_id}",
+                   "patient text", "Possible anaphylaxis")
 
 
 def on_team(clinician, first_name: str, **profile):
@@ -46,10 +51,13 @@ def names_in_order(response) -> list[str]:
 
 
 @time_machine.travel(NOW, tick=False)
-def test_patients_are_ordered_urgent_review_overdue_dose_overdue_lab_then_the_rest(
+def test_patients_are_ordered_by_tier_then_overdue_dose_overdue_lab_no_schedule_then_the_rest(
     clinician_client, clinician
 ):
     calm = on_team(clinician, "Calm")
+    give_regimen(calm, clinician, start=NOW.date() + dt.timedelta(days=1))  # first dose tomorrow
+    unscheduled = on_team(clinician, "Nosched")
+    emergency = on_team(clinician, "Emergency")
     overdue_lab = on_team(clinician, "Lab")
     overdue_dose = on_team(clinician, "Dose")
     review = on_team(clinician, "Review")
@@ -61,14 +69,16 @@ def test_patients_are_ordered_urgent_review_overdue_dose_overdue_lab_then_the_re
     give_regimen(overdue_dose, clinician, start=NOW.date() - dt.timedelta(days=1))
     findings_record(patient=review, findings=[finding("review", "hb")], now=NOW)
     findings_record(patient=urgent, findings=[finding("urgent", "numb")], now=NOW)
+    findings_record(patient=emergency, findings=[reaction()], now=NOW - dt.timedelta(days=1))
 
     response = clinician_client.get("/clinic/")
 
-    assert names_in_order(response) == ["Urgent", "Review", "Dose", "Lab", "Calm"]
+    assert names_in_order(response) == ["Emergency", "Urgent", "Review", "Dose", "Lab",
+                                        "Nosched", "Calm"]
     groups = [title for title, _ in response.context["board"].groups]
-    assert groups == ["Urgent alerts", "Alerts to review", "Overdue doses",
-                      "Overdue blood tests", "Everyone else"]
-    assert calm.pk  # present, last
+    assert groups == ["Emergency alerts", "Urgent alerts", "Alerts to review", "Overdue doses",
+                      "Overdue blood tests", "No active schedule", "Everyone else"]
+    assert unscheduled.pk and calm.pk
 
 
 @time_machine.travel(NOW, tick=False)
@@ -191,3 +201,110 @@ def test_the_nerve_trend_ends_on_the_patients_own_today(clinician_client, clinic
     [row] = triage.build_rows(board.patients, now=timezone.now())
     assert row.trend[-1] == 7
     assert len(row.trend) == 14
+
+
+@time_machine.travel(NOW, tick=False)
+def test_within_a_tier_the_newest_finding_comes_first_and_the_row_names_the_reason(
+    clinician_client, clinician
+):
+    maria = on_team(clinician, "Maria")  # days-old nerve alert, surname first alphabetically
+    sam = on_team(clinician, "Sam")
+    findings_record(patient=maria, findings=[finding("urgent", "numb")],
+                    now=NOW - dt.timedelta(days=2))
+    findings_record(patient=sam, findings=[finding("urgent", "numb")],
+                    now=NOW - dt.timedelta(minutes=3))
+
+    response = clinician_client.get("/clinic/")
+
+    assert names_in_order(response) == ["Sam", "Maria"]
+    reasons = {row.patient.user.first_name: row.reason for row in all_rows(response)}
+    assert reasons == {"Sam": "Nerve symptoms worse · 3 min ago",
+                       "Maria": "Nerve symptoms worse · 2 d ago"}
+    assert "Nerve symptoms worse · 3 min ago" in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_emergency_minutes_old_outranks_an_urgent_alert_seen_later(
+    clinician_client, clinician
+):
+    sam = on_team(clinician, "Sam")
+    maria = on_team(clinician, "Maria")
+    findings_record(patient=sam, findings=[reaction()], now=NOW - dt.timedelta(minutes=3))
+    findings_record(patient=maria, findings=[finding("urgent", "numb")], now=NOW)
+    response = clinician_client.get("/clinic/")
+    assert names_in_order(response) == ["Sam", "Maria"]
+    [sam_row] = [r for r in all_rows(response) if r.patient == sam]
+    assert sam_row.reason == "Possible allergic reaction · 3 min ago"
+    assert sam_row.group == triage.EMERGENCY and maria.pk
+
+
+@pytest.mark.parametrize(("on_time", "late", "poor"), [
+    (4, 1, False),  # 80 % on time: not below 80 %
+    (3, 1, True),   # 75 %
+    (79, 21, True),  # 79 %
+    (81, 19, False),
+])
+def test_poor_adherence_is_on_time_below_80_percent_of_doses_due_in_90_days(
+    clinician, on_time, late, poor
+):
+    patient = on_team(clinician, "Ad")
+    with time_machine.travel(NOW, tick=False):
+        give_regimen(patient, clinician, start=NOW.date() + dt.timedelta(days=1))
+    _doses_in_window(patient, on_time=on_time, late=late)
+    rank = triage.triage_queryset(clinician, now=NOW).get(pk=patient.pk).triage_rank
+    live = triage.live_triage_queryset(clinician, now=NOW).get(pk=patient.pk).triage_rank
+    expected = triage.POOR_ADHERENCE if poor else triage.OTHER
+    assert rank == live == expected
+
+
+def _doses_in_window(patient, *, on_time: int, late: int) -> None:
+    """Taken doses in the last 90 days, straight in the table (the read-model flag set)."""
+    regimen = patient.regimens.get()
+    phase = regimen.phases.first()
+    total = on_time + late
+    for i in range(total):
+        PlannedDose.objects.create(
+            regimen=regimen, phase=phase, patient=patient, sequence=1000 + i,
+            due_at=NOW - dt.timedelta(days=89) + dt.timedelta(hours=i * 20),
+            window=dt.timedelta(hours=36), grace=dt.timedelta(hours=12), status="taken",
+            on_time=i < on_time)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_key_labs_show_their_sample_date_and_b12_on_treatment_is_not_flagged(
+    clinician_client, clinician
+):
+    patient = on_team(clinician, "Bee")
+    give_regimen(patient, clinician, start=NOW.date() - dt.timedelta(days=20))
+    injection_record(patient=patient, recorded_by=clinician, now=NOW,
+                     taken_at=NOW - dt.timedelta(days=20), product="hydroxocobalamin",
+                     dose="1", unit="mg", site="left_vastus_lateralis", administered_by="nurse")
+    b12 = Analyte.objects.get(key="b12")
+    hb = Analyte.objects.get(key="hb")
+    # A low B12 the day before the first injection is a problem; one taken after is not.
+    result_record(patient=patient, analyte=b12, sampled_on=NOW.date() - dt.timedelta(days=21),
+                  value=Decimal("120"), unit="pg/mL", by=clinician, now=NOW)
+    result_record(patient=patient, analyte=hb, sampled_on=NOW.date() - dt.timedelta(days=2),
+                  value=Decimal("10.1"), unit="g/dL", by=clinician, now=NOW)
+    row = _row_of(clinician_client, patient)
+    cells = {c.lab.key: c for c in row.lab_cells}
+    assert cells["b12"].flagged and cells["hb"].flagged
+
+    result_record(patient=patient, analyte=b12, sampled_on=NOW.date() - dt.timedelta(days=1),
+                  value=Decimal("150"), unit="pg/mL", by=clinician, now=NOW)
+    response = clinician_client.get("/clinic/")
+    row = _row_of(clinician_client, patient)
+    cells = {c.lab.key: c for c in row.lab_cells}
+    assert not cells["b12"].flagged and cells["b12"].on_treatment_b12
+    assert cells["hb"].flagged
+    html = response.content.decode()
+    assert "(23 Nov 2026)" in html and "(22 Nov 2026)" in html
+    assert "on treatment: not a response marker" in html
+
+
+def _row_of(client, patient):
+    return next(r for r in all_rows(client.get("/clinic/")) if r.patient == patient)
+
+
+def all_rows(response) -> list:
+    return [row for _title, rows in response.context["groups"] for row in rows]

@@ -58,7 +58,7 @@ def test_acknowledging_an_urgent_alert_leaves_the_urgent_group_at_once_and_a_new
     assert rank(clinician, patient) == triage.URGENT
 
     alert_acknowledge(alert=alert, by=clinician, now=NOW)
-    assert rank(clinician, patient) == triage.OTHER
+    assert rank(clinician, patient) == triage.NO_SCHEDULE  # no regimen: a group of its own
 
     findings_record(patient=patient, findings=[finding("urgent", "vision")], now=NOW)
     assert rank(clinician, patient) == triage.URGENT
@@ -71,7 +71,7 @@ def test_new_evidence_reopens_an_acknowledged_alert_into_the_urgent_group_and_re
     first = finding("urgent", "numb")
     [alert] = findings_record(patient=patient, findings=[first], now=NOW)
     alert_acknowledge(alert=alert, by=clinician, now=NOW)
-    assert rank(clinician, patient) == triage.OTHER
+    assert rank(clinician, patient) == triage.NO_SCHEDULE  # no regimen: a group of its own
 
     worse = dataclasses.replace(first, evidence=("symptom:99",))
     [alert] = findings_record(patient=patient, findings=[worse], now=NOW + DAY)
@@ -79,7 +79,7 @@ def test_new_evidence_reopens_an_acknowledged_alert_into_the_urgent_group_and_re
     assert rank(clinician, patient, NOW + DAY) == triage.URGENT
 
     alert_resolve(alert=alert, by=clinician, now=NOW + DAY, note="Seen today.")
-    assert rank(clinician, patient, NOW + DAY) == triage.OTHER
+    assert rank(clinician, patient, NOW + DAY) == triage.NO_SCHEDULE
 
 
 @time_machine.travel(NOW, tick=False)
@@ -128,7 +128,8 @@ def test_marking_a_dose_missed_keeps_the_patient_in_overdue_doses_for_14_days_th
     assert TriageState.objects.get(patient=patient).last_missed_at == dose.due_at
 
     assert rank(clinician, patient, next_week) == triage.OVERDUE_DOSE
-    assert rank(clinician, patient, dose.due_at + 15 * DAY) == triage.OTHER
+    # Out of "overdue doses" after 14 days; the missed dose still counts against adherence.
+    assert rank(clinician, patient, dose.due_at + 15 * DAY) == triage.POOR_ADHERENCE
 
 
 def test_a_result_fulfilling_the_overdue_planned_lab_takes_the_patient_out_and_deleting_it_back(
@@ -143,13 +144,13 @@ def test_a_result_fulfilling_the_overdue_planned_lab_takes_the_patient_out_and_d
     recorded = result_record(patient=patient, analyte=b12, sampled_on=NOW.date() - 9 * DAY,
                              value=Decimal("300"), unit="ng/L", by=clinician, now=NOW)
     assert recorded.fulfilled == [planned]
-    assert rank(clinician, patient) == triage.OTHER
+    assert rank(clinician, patient) == triage.NO_SCHEDULE  # no regimen: a group of its own
 
     result_delete(result=recorded.result, by=clinician, now=NOW)
     assert rank(clinician, patient) == triage.OVERDUE_LAB
 
     planned_lab_cancel(planned=PlannedLab.objects.get(pk=planned.pk), by=clinician, now=NOW)
-    assert rank(clinician, patient) == triage.OTHER
+    assert rank(clinician, patient) == triage.NO_SCHEDULE  # no regimen: a group of its own
 
 
 @time_machine.travel(NOW, tick=False)
@@ -160,7 +161,7 @@ def test_ending_the_regimen_removes_the_future_doses_from_the_ranking(clinician)
     assert rank(clinician, patient, NOW + 3 * DAY) == triage.OVERDUE_DOSE
 
     regimen_end(regimen=Regimen.objects.get(patient=patient), by=clinician, now=NOW)
-    assert rank(clinician, patient, NOW + 3 * DAY) == triage.OTHER
+    assert rank(clinician, patient, NOW + 3 * DAY) == triage.NO_SCHEDULE
 
 
 def test_the_read_model_ranks_like_the_live_definition_at_any_moment(clinician):
@@ -207,7 +208,7 @@ def test_the_read_model_ranks_like_the_live_definition_at_any_moment(clinician):
         assert stored_rows == [tuple(getattr(p, f) for f in fields) for p in live], moment
         seen |= {row[1] for row in stored_rows}
     assert seen == {triage.URGENT, triage.REVIEW, triage.OVERDUE_DOSE, triage.OVERDUE_LAB,
-                    triage.OTHER}
+                    triage.NO_SCHEDULE, triage.OTHER}
 
 
 def test_the_reconcile_repairs_a_stale_row(clinician):
@@ -278,7 +279,7 @@ def test_deleting_an_overdue_planned_lab_in_the_admin_updates_the_ranking_at_onc
     client.post(f"/admin/labs/plannedlab/{planned.pk}/delete/", {"post": "yes"})
     assert not PlannedLab.objects.filter(pk=planned.pk).exists()
     assert TriageState.objects.get(patient=patient).lab_overdue_from is None
-    assert rank(clinician, patient) == triage.OTHER
+    assert rank(clinician, patient) == triage.NO_SCHEDULE  # no regimen: a group of its own
 
 
 def test_alerts_cannot_be_changed_or_deleted_in_the_admin(client, admin_user, clinician):
