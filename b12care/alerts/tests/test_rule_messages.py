@@ -16,7 +16,7 @@ def test_a_systemic_reaction_tells_the_patient_to_call_emergency_services():
     data = PatientData(1, injections=(inj(id=7, taken_at=NOW - hours(3), reactions={
         "breathing_difficulty", "face_throat_swelling", "rash"}),))
     assert run("systemic_reaction", data) == [Finding(
-        rule="systemic_reaction", severity="urgent", dedup_key="systemic_reaction:injection:7",
+        rule="systemic_reaction", severity="emergency", dedup_key="systemic_reaction:injection:7",
         patient_message=(
             "You reported a possible serious allergic reaction after your injection. Call "
             "emergency services now if you have difficulty breathing, swelling of your face, "
