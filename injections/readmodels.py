@@ -38,7 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from b12care.accounts.models import PatientProfile
-from b12care.core import events
+from b12care.core import batches, events
 
 from .models import (
     DoseStatus,
@@ -79,15 +79,11 @@ def refresh_dose_facts(patient_ids: Iterable[int]) -> int:
 
 def refresh_all(*, batch_size: int = 500) -> int:
     """Reconcile every patient's dose facts (one short transaction per batch)."""
-    written, last_pk = 0, 0
-    while True:
-        batch = list(PatientProfile.objects.filter(pk__gt=last_pk).order_by("pk")
-                     .values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return written
+    written = 0
+    for batch in batches.pk_batches(PatientProfile.objects.all(), batch_size=batch_size):
         with transaction.atomic():
             written += refresh_dose_facts(batch)
-        last_pk = batch[-1]
+    return written
 
 
 def _lock(ids: list[int]) -> None:

@@ -23,6 +23,7 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
 from b12care.accounts.models import PatientProfile
+from b12care.core import batches
 
 from .models import LabResult, LatestLabResult
 
@@ -88,14 +89,8 @@ def refresh_patients(patient_ids: Iterable[int]) -> int:
 def refresh_all(*, batch_size: int = 500) -> int:
     """Reconcile every patient's rows (one short transaction per batch); returns rows
     written or dropped."""
-    written, last_pk = 0, 0
-    while True:
-        batch = list(PatientProfile.objects.filter(pk__gt=last_pk).order_by("pk")
-                     .values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return written
-        written += refresh_patients(batch)
-        last_pk = batch[-1]
+    return sum(refresh_patients(batch) for batch in
+               batches.pk_batches(PatientProfile.objects.all(), batch_size=batch_size))
 
 
 def pairs_pointing_at(result_ids: Iterable[int]) -> set[Pair]:

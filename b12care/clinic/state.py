@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce
 from b12care.accounts.models import PatientProfile
 from b12care.alerts.models import Alert, AlertStatus, Severity
 from b12care.alerts.tiers import tier_rank_sql
-from b12care.core import events
+from b12care.core import batches, events
 from injections.models import DoseStatus, PlannedDose
 from labs.models import PlannedLab, PlanStatus
 
@@ -141,11 +141,5 @@ def on_patient_data_changed(changes: list[events.Change]) -> None:
 
 def refresh_all(*, now: dt.datetime, batch_size: int = 500) -> int:
     """Reconcile every patient's row (one short transaction per batch); returns rows written."""
-    written, last_pk = 0, 0
-    while True:
-        batch = list(PatientProfile.objects.filter(pk__gt=last_pk).order_by("pk")
-                     .values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return written
-        written += refresh_triage_state(batch, now=now)
-        last_pk = batch[-1]
+    return sum(refresh_triage_state(batch, now=now) for batch in
+               batches.pk_batches(PatientProfile.objects.all(), batch_size=batch_size))

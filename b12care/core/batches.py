@@ -7,7 +7,7 @@ roll back) the others. Used by the periodic sweeps (dose roll, rule evaluation).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from django.db import transaction
@@ -36,3 +36,13 @@ def each_in_own_transaction(queryset: QuerySet[M], work: Callable[[M], object], 
                 log.exception("%s failed for %s %s", what, type(row).__name__, row.pk)
             count += 1
         last_pk = batch[-1].pk
+
+
+def pk_batches(queryset: QuerySet, *, batch_size: int = BATCH_SIZE) -> Iterator[list[int]]:
+    """The primary keys of ``queryset`` in ascending order, ``batch_size`` at a time (each
+    batch read by its own keyset query, so rows added meanwhile are not skipped or repeated)."""
+    last_pk = 0
+    ordered = queryset.order_by("pk").values_list("pk", flat=True)
+    while batch := list(ordered.filter(pk__gt=last_pk)[:batch_size]):
+        yield batch
+        last_pk = batch[-1]

@@ -68,6 +68,7 @@ def live_dashboard_facts(patient, now) -> selectors.DoseFacts:
                    if d.status == DoseStatus.OPEN and d.regimen.status == RegimenStatus.ACTIVE]
     nxt = open_active[0] if open_active else None
     last = Injection.objects.filter(patient=patient).order_by("-taken_at", "-pk").first()
+    first = Injection.objects.filter(patient=patient).order_by("taken_at", "pk").first()
     since = now - dt.timedelta(days=90)
     return selectors.DoseFacts(
         next_dose_at=nxt.due_at if nxt else None,
@@ -76,6 +77,7 @@ def live_dashboard_facts(patient, now) -> selectors.DoseFacts:
         last_dose_at=last.taken_at if last else None,
         adherence=scheduling.adherence(outcomes([d for d in doses if since <= d.due_at < now]),
                                        now=now),
+        first_dose_at=first.taken_at if first else None,
     )
 
 
