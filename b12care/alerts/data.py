@@ -81,9 +81,9 @@ def _doses(patient, now):
     rows = (PlannedDose.objects.filter(patient=patient,
                                        due_at__gte=now - dt.timedelta(days=DOSE_DAYS),
                                        due_at__lte=now)
-            .values("pk", "due_at", "status", "phase__kind"))
+            .values("pk", "due_at", "status", "phase__kind", "grace_end"))
     return tuple(DoseFact(id=r["pk"], due_at=r["due_at"], phase_kind=r["phase__kind"],
-                          status=r["status"]) for r in rows)
+                          status=r["status"], grace_end=r["grace_end"]) for r in rows)
 
 
 def _symptoms(patient, now):

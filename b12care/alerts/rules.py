@@ -61,6 +61,12 @@ class DoseFact:
     due_at: dt.datetime
     phase_kind: str  # "induction" | "maintenance" | "other"
     status: str  # "open" | "taken" | "missed" | "skipped"
+    grace_end: dt.datetime | None = None  # the dose's deadline (None: its due time)
+
+    def missed_at(self, now: dt.datetime) -> bool:
+        """Missed by ``now``: marked missed, or still open after its deadline (a dose due an
+        hour ago, inside its grace period, is not missed yet)."""
+        return self.status == "missed" or now > (self.grace_end or self.due_at)
 
 
 @dataclass(frozen=True)
@@ -409,7 +415,7 @@ def missed_doses(data: PatientData, *, now: dt.datetime, thresholds: dict) -> li
     if late_induction:
         reasons.append(f"{len(late_induction)} induction dose(s) more than "
                        f"{_fmt(_dec(thresholds['induction_late_hours']))} h late")
-    maintenance = [d for d in untaken if d.phase_kind != "induction"]
+    maintenance = [d for d in untaken if d.phase_kind != "induction" and d.missed_at(now)]
     very_late = dt.timedelta(days=float(thresholds["maintenance_late_days"]))
     if len(maintenance) >= int(thresholds["maintenance_missed_count"]):
         reasons.append(f"{len(maintenance)} maintenance doses missed")

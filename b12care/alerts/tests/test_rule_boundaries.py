@@ -112,6 +112,20 @@ def test_two_recent_maintenance_doses_missed_alert(count, fires):
     assert bool(run("missed_doses", PatientData(1, doses=doses))) is fires
 
 
+@pytest.mark.parametrize("after_deadline, fires", [
+    (-SECOND, False), (dt.timedelta(0), False), (SECOND, True),
+])
+def test_a_maintenance_dose_still_inside_its_grace_period_is_not_counted_missed(
+    after_deadline, fires
+):
+    """One maintenance dose missed 10 days ago and today's dose, due an hour ago: today's is
+    not missed until its deadline has passed, so "two maintenance doses missed" waits."""
+    missed = dose(dt.timedelta(days=10), "maintenance", "missed", id=1)
+    today = DoseFact(id=2, due_at=NOW - dt.timedelta(hours=1), phase_kind="maintenance",
+                     status="open", grace_end=NOW - after_deadline)
+    assert bool(run("missed_doses", PatientData(1, doses=(missed, today)))) is fires
+
+
 @pytest.mark.parametrize("days, fires", [(119, True), (120, True), (121, False)])
 def test_missed_doses_look_back_120_days(days, fires):
     data = PatientData(1, doses=(dose(dt.timedelta(days=days), "maintenance"),))
