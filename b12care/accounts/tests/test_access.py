@@ -55,6 +55,29 @@ def test_a_clinicians_read_is_written_to_the_access_log(clinician, patient):
     access_patient(clinician, patient.pk, action="test.read")
     entry = AccessLog.objects.get(kind="read")
     assert (entry.user, entry.patient, entry.action) == (clinician, patient, "test.read")
+    assert (entry.object_type, entry.object_id) == ("accounts.patientprofile", str(patient.pk))
+
+
+def test_a_refused_read_is_audited_with_what_was_asked_for(outsider_clinician, patient):
+    with pytest.raises(Http404):
+        access_patient(outsider_clinician, patient.pk, action="clinic.patient_detail")
+    entry = AccessLog.objects.get(kind="denied")
+    assert (entry.user, entry.action, entry.object_type, entry.object_id) == (
+        outsider_clinician, "refused clinic.patient_detail", "accounts.patientprofile",
+        str(patient.pk))
+
+
+def test_a_refused_garbage_id_is_audited_cut_to_64_characters(clinician):
+    with pytest.raises(Http404):
+        access_patient(clinician, "9" * 100)
+    assert AccessLog.objects.get(kind="denied").object_id == "9" * 64
+
+
+def test_a_refusal_without_a_signed_in_user_writes_no_audit_row(patient):
+    for nobody in (AnonymousUser(), None):
+        with pytest.raises(Http404):
+            access_patient(nobody, patient.pk)
+    assert not AccessLog.objects.filter(kind="denied").exists()
 
 
 def test_a_read_without_a_named_action_is_logged_as_a_view(clinician, patient):
@@ -144,4 +167,7 @@ def test_role_pages_send_anonymous_visitors_to_sign_in_and_hide_from_other_roles
         clinician_required(_view)(_request(patient.user))
     with pytest.raises(Http404):
         patient_required(_view)(_request(clinician))
+    refused = AccessLog.objects.filter(kind="denied").order_by("pk")
+    assert [(e.user, e.action) for e in refused] == [
+        (patient.user, f"refused {__name__}._view"), (clinician, f"refused {__name__}._view")]
     assert clinician_required(_view).__name__ == "_view"
