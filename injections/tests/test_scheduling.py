@@ -407,3 +407,23 @@ def test_due_in_several_days_is_counted_in_the_patients_days():
 def test_a_plan_once_made_cannot_be_changed(value):
     with pytest.raises(AttributeError):
         value.due_at = utc(2026, 1, 2)
+
+
+def _due(minutes_from_due: int) -> bool:
+    """A dose due at 09:00 with a matching window of 12 h each side and an on-time deadline
+    (grace) at 09:00 + 2 days; ``now`` is this many minutes after the due time."""
+    due = dt.datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    return s.is_due(due, window_end=due + dt.timedelta(hours=12),
+                    grace_end=due + dt.timedelta(days=2),
+                    now=due + dt.timedelta(minutes=minutes_from_due))
+
+
+@pytest.mark.parametrize("minutes, due", [
+    (-12 * 60 - 1, False),      # before the window opens: "Next dose: …", not "Log this dose"
+    (-12 * 60, True), (0, True), (12 * 60, True),   # the window, both ends included
+    (12 * 60 + 1, False),       # after the window, before the deadline: not offered
+    (2 * 24 * 60, False),       # at the deadline: not overdue yet
+    (2 * 24 * 60 + 1, True),    # overdue: offered again
+])
+def test_a_dose_is_offered_for_logging_only_in_its_window_or_once_overdue(minutes, due):
+    assert _due(minutes) is due

@@ -222,3 +222,18 @@ def test_the_digits_a_patient_typed_are_counted_without_storage_zeros(typed, dig
 ])
 def test_a_converted_value_shows_no_more_precision_than_was_typed(canonical, typed, text):
     assert units.converted_text(D(canonical), D(typed)) == text
+
+
+@pytest.mark.parametrize("text, refused", [
+    ("999999999.99", False), ("1000000000", True), ("1e308", True),
+])
+def test_a_value_of_a_thousand_million_or_more_is_refused_in_plain_words(text, refused):
+    """10^9 is past any lab result and past what the stored value holds; 1e308 would overflow
+    the conversion."""
+    if refused:
+        with pytest.raises(units.LabValueError) as error:
+            units.parse_value(text)
+        assert str(error.value) == ("That number is far too large for any lab result. Check "
+                                    "the number you typed.")
+    else:
+        assert units.parse_value(text) == D(text)
