@@ -187,8 +187,10 @@ def _insert_reminder_rows_orm(rows: ReminderRows, *, now: dt.datetime,
                 .values_list("pk", flat=True))
 
 
-_NOTIFICATION_COLUMNS = ("kind", "reminder_id", "alert_round", "recipient_id", "channel",
-                         "subject", "body", "link", "created_at", "next_attempt_at",
+# Every NOT NULL column without a database default must be here: Django's defaults live in
+# Python, so this statement has to give each its value (escalation_step: 0, not a ladder step).
+_NOTIFICATION_COLUMNS = ("kind", "reminder_id", "alert_round", "escalation_step", "recipient_id",
+                         "channel", "subject", "body", "link", "created_at", "next_attempt_at",
                          "enqueued_at", "attempts", "last_error")
 
 
@@ -198,7 +200,7 @@ def _insert_reminder_rows_pg(rows: ReminderRows, *, now: dt.datetime,
     second per 10,000 rows building model instances (docs/alerts.md)."""
     sql = f"""
         INSERT INTO {Notification._meta.db_table} ({', '.join(_NOTIFICATION_COLUMNS)})
-        SELECT 'reminder', t.reminder_id, 1, t.recipient_id, t.channel,
+        SELECT 'reminder', t.reminder_id, 1, 0, t.recipient_id, t.channel,
                CASE WHEN t.is_lab THEN %(lab_subject)s ELSE %(dose_subject)s END,
                CASE WHEN t.is_lab THEN %(lab_body)s ELSE %(dose_body)s END,
                CASE WHEN t.is_lab THEN %(lab_link)s ELSE %(dose_link)s END,

@@ -120,7 +120,7 @@ def test_with_redis_down_a_red_flag_is_saved_and_delivered_once_redis_is_back(
     assert "Call emergency services now: 999" in response.content.decode()
     assert Injection.objects.filter(patient=patient, breathing_difficulty=True).count() == 1
     alert = Alert.objects.get(patient=patient)
-    assert alert.severity == "urgent"
+    assert alert.severity == "emergency"
     rows = Notification.objects.filter(alert=alert)
     assert rows.count() == 2 and not rows.filter(sent_at__isnull=False).exists()
     assert not rows.filter(enqueued_at__isnull=False).exists()  # the kick failed fast
