@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import re
 import secrets
 import threading
 import time
@@ -55,6 +56,9 @@ def injection_body(token: str, *, red_flag: bool = False) -> str:
     return urlencode(fields)
 
 
+CONFIRMED_FOR = re.compile(rb'name="confirmed_for" value="([0-9a-f]+)"')
+
+
 class Client:
     def __init__(self, base: str, seed: dict, timeout: float = 30) -> None:
         parts = urlsplit(base)
@@ -87,9 +91,17 @@ class Client:
                        ) -> Answer:
         token = token or f"faults-{'rf-' if red_flag else ''}{secrets.token_hex(8)}"
         who = n % len(self.patients)
-        answer = self.request("POST", "/injections/log/", cookie=self.patients[who]["cookie"],
-                              body=injection_body(token, red_flag=red_flag), kind="post",
+        cookie, body = self.patients[who]["cookie"], injection_body(token, red_flag=red_flag)
+        answer = self.request("POST", "/injections/log/", cookie=cookie, body=body, kind="post",
                               token=token)
+        confirm = CONFIRMED_FOR.search(answer.body) if answer.status == 200 else None
+        if confirm:
+            # The guard rails ask about a further injection close to another (or early/extra):
+            # answer as a patient would, ticking "Yes, this is right" (injections/plausibility.py).
+            body += "&" + urlencode([("timing", "extra"), ("confirm", "on"),
+                                     ("confirmed_for", confirm.group(1).decode())])
+            answer = self.request("POST", "/injections/log/", cookie=cookie, body=body,
+                                  kind="post", token=token)
         answer.who = who
         return answer
 
