@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from b12care.core.tests.browser import login_as
+from b12care.core.tests.browser import click_and_wait, login_as
 
 pytestmark = pytest.mark.browser
 
@@ -30,8 +30,7 @@ def test_a_patient_reporting_breathing_difficulty_is_told_to_call_999_and_the_cl
     login_as(page, live_server, patient.user.email, settings.DEMO_PASSWORD)
     page.goto(f"{live_server.url}/injections/log/")
     page.get_by_label("Difficulty breathing or wheeze").check()
-    page.get_by_role("button", name="Save injection").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Save injection"))
     assert page.url.endswith("/alerts/now/")
     assert page.get_by_role("heading", name="Call emergency services now: 999").is_visible()
     assert page.get_by_role("link", name="Call 999").get_attribute("href") == "tel:999"
@@ -50,7 +49,6 @@ def test_a_patient_reporting_breathing_difficulty_is_told_to_call_999_and_the_cl
     assert "Possible anaphylaxis" in alert.inner_text()
     shot(page, "clinician")
     page.get_by_label("Note (needed to resolve)").fill("Phoned: ambulance attended, well now")
-    page.get_by_role("button", name="Acknowledge").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Acknowledge"))
     assert page.get_by_text("Alert acknowledged. Other alerts stay open.").is_visible()
     assert "Acknowledged" in page.locator("[data-testid^=alert-]").inner_text()

@@ -15,7 +15,7 @@ from b12care.alerts import delivery, lifecycle
 from b12care.alerts.models import Notification
 from b12care.alerts.rules import Finding
 from b12care.alerts.tests.test_browser import shot
-from b12care.core.tests.browser import login_as
+from b12care.core.tests.browser import click_and_wait, login_as
 
 pytestmark = pytest.mark.browser
 
@@ -69,15 +69,12 @@ def test_a_reaction_reaches_the_clinician_first_and_the_patient_sees_the_team_re
     alert = page.locator("li[data-testid^='alert-']", has_text="Systemic reaction")
     alert.get_by_label("Note (needed to resolve)").fill("I will phone you this afternoon")
     alert.get_by_label("Share this note with the patient").check()
-    alert.get_by_role("button", name="Acknowledge").click()
-    page.wait_for_load_state()
+    click_and_wait(page, alert.get_by_role("button", name="Acknowledge"))
     assert "Acknowledged" in alert.inner_text()
-    alert.get_by_role("link", name="Write to the patient about this").click()
-    page.wait_for_load_state()
+    click_and_wait(page, alert.get_by_role("link", name="Write to the patient about this"))
     assert page.get_by_label("Subject").input_value().startswith("About: ")
     page.get_by_label("Message").fill("Please rest today; I will phone you at 2pm.")
-    page.get_by_role("button", name="Send").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Send"))
     assert page.get_by_text("Message sent to the patient.").is_visible()
     shot(page, "clinician-thread")
     page.context.clear_cookies()
@@ -97,12 +94,10 @@ def test_a_reaction_reaches_the_clinician_first_and_the_patient_sees_the_team_re
     shot(page, "patient-home-team-response")
     page.goto(f"{live_server.url}/alerts/messages/")
     assert page.get_by_text("You have a new message in B12 Care").first.is_visible()
-    page.get_by_test_id("conversations-link").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_test_id("conversations-link"))
     conversation = page.get_by_role("link", name="About: ")
     assert "1 unread" in conversation.inner_text()
-    conversation.click()
-    page.wait_for_load_state()
+    click_and_wait(page, conversation)
     assert page.get_by_text("Please rest today; I will phone you at 2pm.").is_visible()
     shot(page, "patient-thread")
     page.goto(f"{live_server.url}/alerts/conversations/")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-from b12care.core.tests.browser import login_as
+from b12care.core.tests.browser import click_and_wait, login_as
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +37,7 @@ def test_the_clinician_acknowledges_the_worsening_numbness_alert_from_the_top_of
                          has_text="New or rapidly worsening neurological symptoms")
     assert "numbness" in alert.inner_text().lower()
     alert.get_by_label("Note (needed to resolve)").fill("Phoned Maria; neurology review today.")
-    alert.get_by_role("button", name="Acknowledge").click()
-    page.wait_for_load_state()
+    click_and_wait(page, alert.get_by_role("button", name="Acknowledge"))
     assert "Acknowledged" in alert.inner_text()
 
     page.goto(f"{live_server.url}/clinic/")

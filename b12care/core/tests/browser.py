@@ -28,18 +28,24 @@ def chromium_available() -> bool:
     return os.path.exists(CHROMIUM) or shutil.which(CHROMIUM) is not None
 
 
+def click_and_wait(page, locator) -> None:
+    """Click something that navigates (a form's button, a link) and return once the new page
+    has loaded. ``wait_for_load_state`` after a click can return before the navigation has
+    even begun, and the next assertion then reads the old page."""
+    with page.expect_navigation():
+        locator.click()
+
+
 def login_as(page, live_server, email: str, password: str) -> None:
     """Sign in through the real allauth form, as a person would; when asked for the code of
     an authenticator app (clinicians, admins), type what the user's app would show now."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Sign in"))
     if "/accounts/2fa/authenticate/" in page.url:
         page.get_by_label("Code").fill(current_code(email))
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        click_and_wait(page, page.get_by_role("button", name="Sign in"))
 
 
 def current_code(email: str) -> str:

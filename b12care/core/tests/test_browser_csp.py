@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from b12care.accounts.models import PatientProfile, User
-from b12care.core.tests.browser import login_as
+from b12care.core.tests.browser import click_and_wait, login_as
 from injections.models import Injection
 from labs.models import LabResult
 
@@ -80,8 +80,7 @@ def test_the_phone_menu_opens_and_signing_out_leaves_nothing_behind(page, live_s
     login_as(page, live_server, "liam@b12care.example", settings.DEMO_PASSWORD)
     page.evaluate("localStorage.setItem('draft', 'numb feet')")
     page.get_by_role("button", name="Open menu").click()
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Sign out"))
     assert page.url.endswith("/accounts/login/?signed_out=1")
     assert page.get_by_text("You have signed out.").is_visible()
     assert page.evaluate("localStorage.getItem('draft')") is None  # Clear-Site-Data ran
@@ -106,8 +105,7 @@ def test_clinician_pages_run_without_csp_violations(page, live_server, demo):
 
     page.goto(f"{live_server.url}/clinic/")
     page.get_by_role("searchbox", name="Search").fill("Liam")
-    page.get_by_role("button", name="Apply").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="Apply"))
     assert "Liam" not in page.url
     assert page.locator(".triage-row").count() == 1
 
