@@ -143,6 +143,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    # PostgreSQL's JIT compiles any query its planner thinks expensive: the dashboard's ranking
+    # (a CASE of correlated counts over the team) took 680 ms, 610 of them compiling, instead
+    # of 12 ms (docs/benchmarks.md). Short OLTP queries never win from JIT; PG_JIT=on restores it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c jit={'on' if env.bool('PG_JIT', default=False) else 'off'}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth (django-allauth, email login, no open sign-up) ---------------------------------------

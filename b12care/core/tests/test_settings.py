@@ -169,3 +169,15 @@ def test_with_redis_every_wait_on_it_has_a_connect_and_read_timeout():
     assert broker["max_retries"] == 0
     assert got["CELERY_BROKER_CONNECTION_TIMEOUT"] == 0.5
     assert got["EMAIL_TIMEOUT"] == 10
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit_compilation():
+    """JIT turned the dashboard's 12 ms ranking query into 680 ms (docs/benchmarks.md)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (.ci/run runs the suite on PostgreSQL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
