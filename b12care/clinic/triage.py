@@ -3,7 +3,8 @@
 Order: open emergency alerts, open urgent alerts, open review alerts (within each, the newest
 open finding first), then overdue doses, overdue labs, poor adherence (on time < 80 % over 90
 days), no active schedule, then everyone else. The ordering is computed in SQL over all of
-the clinician's patients (EXISTS and count subqueries on indexed columns); the facts shown
+the clinician's patients (EXISTS and count subqueries on indexed columns): the dashboard runs it
+as one SQL statement (``ranking.py``), ``triage_queryset`` is its ORM definition; the facts shown
 for each row are fetched only for the page's patients, one query per kind of fact, so the
 page costs the same number of queries at 5 or 5,000 patients.
 The clinic app is where the other apps' data meets, so it reads their models directly (reads only).
@@ -30,7 +31,6 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import Coalesce
 
@@ -45,6 +45,7 @@ from labs.models import PlannedLab, PlanStatus
 from labs.selectors import LatestLab, latest_key_labs
 from symptoms.selectors import nerve_trends
 
+from .ranking import ranking
 from .state import refresh_triage_state
 
 (EMERGENCY, URGENT, REVIEW, OVERDUE_DOSE, OVERDUE_LAB, POOR_ADHERENCE, NO_SCHEDULE,
@@ -409,35 +410,33 @@ class RankedPage:
 def _ranked_page(user: User, *, now: dt.datetime, query: str, group: str, phase: str,
                  sort: str, number: int
                  ) -> tuple[RankedPage | None, list[PatientProfile] | None]:
-    """The live ranking of one page and its patients: one query for the page, the total and
-    (unfiltered) the group counts, as window aggregates over every patient of the user.
-    (None, None) for an empty page."""
-    base = triage_queryset(user, now=now)
-    filtered = bool(query or group in GROUP_KEYS or phase in PHASES)
-    qs = filter_queryset(base, query=query, group=group, phase=phase)
-    qs = qs.order_by(*SORTS.get(sort, SORTS["triage"]))
-    counted = qs.annotate(n_total=Window(Count("pk")))
-    if not filtered:
-        counted = counted.annotate(
-            n_missing=Window(Count("pk", filter=Q(triage_state__isnull=True))),
-            **{f"n_{key}": Window(Count("pk", filter=Q(triage_rank=rank)))
-               for key, rank in GROUP_KEYS.items()},
-        )
-    # Filtered: the group counts first (a separate query, which also fills missing rows).
-    counts = _counts(base, now=now) if filtered else None
-    patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
-    if not filtered and patients and patients[0].n_missing:
-        _fill_missing_rows(base, now=now)
-        patients = list(counted[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
-    if not patients:
+    """The live ranking of one page and its patients (``ranking.ranking``: one statement for
+    the page, the total and the group counts; one more for the page's patients). Patients
+    without a read-model row yet get one first. (None, None) for an empty page."""
+    args = {"now": now, "query": query, "rank": GROUP_KEYS.get(group),
+            "phase": phase if phase in PHASES else "", "sort": sort if sort in SORTS else "triage",
+            "offset": (number - 1) * PAGE_SIZE, "limit": PAGE_SIZE}
+    found = ranking(user, **args)
+    if found and found.missing:
+        _fill_missing_rows(triage_queryset(user, now=now), now=now)
+        found = ranking(user, **args)
+    if not found:
         return None, None
-    if counts is None:
-        counts = {key: getattr(patients[0], f"n_{key}") for key in GROUP_KEYS}
+    profiles = visible_patients(user).in_bulk([row.patient_id for row in found.rows])
+    patients = []
+    for row in found.rows:
+        patient = profiles[row.patient_id]
+        patient.triage_rank, patient.has_schedule = row.triage_rank, row.has_schedule
+        patient.has_overdue_dose = row.has_overdue_dose
+        patient.has_overdue_lab = row.has_overdue_lab
+        patient.adh_due, patient.adh_on_time = row.adh_due, row.adh_on_time
+        patients.append(patient)
     return RankedPage(
         number=number,
         rows=tuple((p.pk, p.triage_rank, p.has_overdue_dose, p.has_overdue_lab)
                    for p in patients),
-        counts=counts, total=patients[0].n_total), patients
+        counts={key: found.counts[rank] for key, rank in GROUP_KEYS.items()},
+        total=found.total), patients
 
 
 def _fill_missing_rows(base: QuerySet[PatientProfile], *, now: dt.datetime) -> None:

@@ -181,10 +181,11 @@ def test_the_dashboard_runs_the_same_small_number_of_queries_at_5_and_200_patien
 ):
     _populate(clinician, patients)
     assert Alert.objects.exists()
-    # Session, user, unread badge, one query for the page + group counts + total, four for the
-    # rows' facts (doses: next, last and adherence; alerts; nerve trend; key labs), one insert
-    # of the audit log's read rows (one per patient listed).
-    with django_assert_num_queries(9):
+    # Session, user, unread badge, one query for the page + group counts + total (SQL,
+    # clinic/ranking.py), one for the page's patients, four for the rows' facts (doses: next,
+    # last and adherence; alerts; nerve trend; key labs), one insert of the audit log's read
+    # rows (one per patient listed).
+    with django_assert_num_queries(10):
         response = clinician_client.get("/clinic/?page=1")
     assert len(response.context["board"].patients) == min(patients, 25)
     assert AccessLog.objects.filter(user=clinician, kind="read",
