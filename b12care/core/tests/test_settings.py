@@ -169,3 +169,28 @@ def test_with_redis_every_wait_on_it_has_a_connect_and_read_timeout():
     assert broker["max_retries"] == 0
     assert got["CELERY_BROKER_CONNECTION_TIMEOUT"] == 0.5
     assert got["EMAIL_TIMEOUT"] == 10
+
+
+# --- SITE_URL: the links in emails and the URL make run prints ------------------------------------
+def test_site_url_follows_port_unless_set():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from b12care.settings import derive_site_url
+
+    assert derive_site_url({}) == "http://127.0.0.1:8000"
+    assert derive_site_url({"PORT": "8100"}) == "http://127.0.0.1:8100"
+    assert derive_site_url({"PORT": "8100", "SITE_URL": "https://care.example.org/"}) == (
+        "https://care.example.org")
+    assert derive_site_url({"PORT": " ", "SITE_URL": " "}) == "http://127.0.0.1:8000"
+    with pytest.raises(ImproperlyConfigured, match="PORT must be a number"):
+        derive_site_url({"PORT": "eighty"})
+
+
+def test_port_8100_makes_the_sign_in_links_point_at_8100():
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "print(settings.SITE_URL)"],
+        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "b12care.settings", "DEBUG": "true",
+                       "PORT": "8100"}, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8100", result.stderr
