@@ -16,7 +16,7 @@ RUN_ENV := RUN_LOG_LEVEL=warning LOG_LEVEL=$${LOG_LEVEL:-WARNING} \
 MIGRATE_VERBOSITY := 0
 endif
 
-.PHONY: run test lint fmt bench faults mutation deps migrate seed clean help demo-code
+.PHONY: run test lint fmt bench faults mutation deps migrate seed clean help demo-code screenshots
 
 help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench  pages, scale, mixed load, sweep and memory on PostgreSQL bench databases (docs/benchmarks.md)"
 	@echo "make faults  fault scenarios with own PostgreSQL/Redis/gunicorn/workers (docs/reliability.md)"
 	@echo "make demo-code  the current sign-in code of the demo admin and clinicians"
+	@echo "make screenshots  main pages as patient, clinician and admin, phone and desktop, in var/screenshots/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "B12 Care needs Python 3.11 or newer (set PYTHON=python3.11)"'
@@ -71,6 +72,10 @@ run: migrate
 
 demo-code:
 	@DEBUG=$${DEBUG:-true} $(PY) manage.py demo_mfa_code
+
+# A throwaway SQLite demo database, Django's live server and chromium (docs: README, Two commands).
+screenshots: deps
+	$(PY) .ci/screenshots.py $(OUT)
 
 test: deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
