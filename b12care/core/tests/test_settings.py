@@ -194,3 +194,9 @@ def test_port_8100_makes_the_sign_in_links_point_at_8100():
         cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "b12care.settings", "DEBUG": "true",
                        "PORT": "8100"}, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8100", result.stderr
+
+
+def test_production_serves_hashed_gzip_compressed_static_files(monkeypatch):
+    monkeypatch.delenv("STATIC_MANIFEST", raising=False)  # the test run turns it off: the default
+    backend = settings_of("STORAGES", **PRODUCTION)["STORAGES"]["staticfiles"]["BACKEND"]
+    assert backend == "whitenoise.storage.CompressedManifestStaticFilesStorage"
