@@ -482,6 +482,9 @@ LOGGING = {
         # "Not Found" twice.
         "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"),
                    "propagate": True},
+        # "Not Found: /x" and other 4xx warnings repeat what the access log says; make run
+        # sets ERROR (one line per request), production keeps them unless told otherwise.
+        "django.request": {"level": env.str("REQUEST_LOG_LEVEL", default="WARNING")},
     },
 }
 if BROKER_SCHEME == "filesystem":

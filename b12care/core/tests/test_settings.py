@@ -200,3 +200,14 @@ def test_production_serves_hashed_gzip_compressed_static_files(monkeypatch):
     monkeypatch.delenv("STATIC_MANIFEST", raising=False)  # the test run turns it off: the default
     backend = settings_of("STORAGES", **PRODUCTION)["STORAGES"]["staticfiles"]["BACKEND"]
     assert backend == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+@pytest.mark.parametrize(("level", "logged"), [("WARNING", True), ("ERROR", False)])
+def test_make_run_leaves_not_found_to_the_access_log(level, logged, tmp_path):
+    code = ("from django.test import Client; "
+            "assert Client().get('/no-such-page/').status_code == 404")
+    result = start_django(code=code, DEBUG="true", ALLOWED_HOSTS="testserver",
+                          REQUEST_LOG_LEVEL=level, LOG_LEVEL="WARNING",
+                          DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    assert ("Not Found: /no-such-page/" in result.stderr) is logged, result.stderr
