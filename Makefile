@@ -5,17 +5,29 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
+# make run is quiet unless VERBOSE=1: no migration list, no Celery banners or INFO lines, and
+# no access-log line for static files or /healthz (one line per page request is left).
+ifeq ($(VERBOSE),1)
+RUN_ENV := RUN_LOG_LEVEL=info LOG_LEVEL=$${LOG_LEVEL:-INFO} ACCESS_LOG_SKIP= CELERY_QUIET=
+MIGRATE_VERBOSITY := 1
+else
+RUN_ENV := RUN_LOG_LEVEL=warning LOG_LEVEL=$${LOG_LEVEL:-WARNING} REQUEST_LOG_LEVEL=ERROR \
+	ACCESS_LOG_SKIP=$${ACCESS_LOG_SKIP-/static/,/healthz,/favicon.ico} CELERY_QUIET=--quiet
+MIGRATE_VERBOSITY := 0
+endif
 
-.PHONY: run test lint fmt bench faults mutation deps migrate seed clean help demo-code
+.PHONY: run test lint fmt bench faults mutation deps migrate seed clean help demo-code screenshots
 
 help:
 	@echo "make run    set up (venv, npm, migrations, demo data) and start web + worker + beat on :$(PORT)"
+	@echo "           (VERBOSE=1 make run: every request, task and start-up banner)"
 	@echo "make test   run the whole test suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)"
 	@echo "make lint   ruff and import-linter (the floors in docs/architecture.md)"
 	@echo "make mutation  mutmut over the safety code, each module with its own tests (docs/testing.md)"
 	@echo "make bench  pages, scale, mixed load, sweep and memory on PostgreSQL bench databases (docs/benchmarks.md)"
 	@echo "make faults  fault scenarios with own PostgreSQL/Redis/gunicorn/workers (docs/reliability.md)"
 	@echo "make demo-code  the current sign-in code of the demo admin and clinicians"
+	@echo "make screenshots  main pages as patient, clinician and admin, phone and desktop, in var/screenshots/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "B12 Care needs Python 3.11 or newer (set PYTHON=python3.11)"'
@@ -42,17 +54,28 @@ deps: $(VENV)/.installed static/vendor/.installed
 
 migrate: deps
 	mkdir -p var
-	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input --verbosity $(MIGRATE_VERBOSITY)
 
 seed: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 
-run: seed
-	@echo "B12 Care on http://127.0.0.1:$(PORT)  (demo logins above; Ctrl-C stops web, worker and beat)"
-	DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho -f Procfile start -p $(PORT)
+# make run seeds without listing the logins: the Procfile's `ready` process prints the address
+# and the logins last, once /healthz says web, broker and worker are up. SITE_URL (links in
+# emails, the printed address) is worked out once from PORT unless set, and pinned for every
+# process: honcho gives each process type its own PORT (web $(PORT), worker +100, ...).
+run: migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo --no-logins
+	@export DEBUG=$${DEBUG:-true} && \
+	export SITE_URL="$$($(PY) -c 'from b12care.settings import SITE_URL; print(SITE_URL)')" && \
+	echo "Starting web, worker and beat for $$SITE_URL: the demo logins follow once they are up." && \
+	$(RUN_ENV) exec $(VENV)/bin/honcho -f Procfile start -p $(PORT)
 
 demo-code:
 	@DEBUG=$${DEBUG:-true} $(PY) manage.py demo_mfa_code
+
+# A throwaway SQLite demo database, Django's live server and chromium (docs: README, Two commands).
+screenshots: deps
+	$(PY) .ci/screenshots.py $(OUT)
 
 test: deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

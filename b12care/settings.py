@@ -7,6 +7,8 @@ as in production. Every variable is listed in README.md's configuration table.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import environ
@@ -56,7 +58,21 @@ else:
             "to the comma-separated host names the site is served on, e.g. care.example.org."
         )
 
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+
+def derive_site_url(environ: Mapping[str, str]) -> str:
+    """``SITE_URL`` when set; otherwise where ``make run`` serves: http://127.0.0.1:$PORT (8000).
+    ``make run`` pins the result for every process: honcho gives each its own PORT."""
+    explicit = environ.get("SITE_URL", "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    port = environ.get("PORT", "").strip() or "8000"
+    if not port.isdigit():
+        raise ImproperlyConfigured(f"PORT must be a number, not {port!r} (or set SITE_URL).")
+    return f"http://127.0.0.1:{port}"
+
+
+SITE_URL = derive_site_url(os.environ)  # .env has been read into os.environ above
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -358,6 +374,8 @@ REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
 # /healthz gives up on the broker (Redis) after this many seconds.
 HEALTH_PROBE_TIMEOUT = env.float("HEALTH_PROBE_TIMEOUT", default=0.4)
+# /healthz says "stale" when no worker has been seen for this long (heartbeat every 60 s).
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=180)
 REDIS_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
@@ -464,8 +482,20 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Through the root handler only: Django's own DEBUG console handler printed every
+        # "Not Found" twice.
+        "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"),
+                   "propagate": True},
+        # "Not Found: /x" and other 4xx warnings repeat what the access log says; make run
+        # sets ERROR (one line per request), production keeps them unless told otherwise.
+        "django.request": {"level": env.str("REQUEST_LOG_LEVEL", default="WARNING")},
+    },
 }
+if BROKER_SCHEME == "filesystem":
+    # kombu warns "No hostname was supplied" on every start: a filesystem broker has none.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 
 # --- Text messages (no real provider yet: console or file backend; see docs/alerts.md) ---------
 # A DEBUG run writes texts to a file (numbers and bodies never go to the log).

@@ -73,6 +73,20 @@ DEBUG_ONLY = (
 )
 
 
+def login_lines(site_url: str, *, debug: bool) -> list[str]:
+    """What a newcomer needs to sign in: the address, the demo accounts and their password."""
+    lines = [f"Demo logins (password '{settings.DEMO_PASSWORD}', demo data only):",
+             f"  admin      {ADMIN_EMAIL}"]
+    lines += [f"  clinician  {email}" for email, _, _ in CLINICIANS]
+    lines += [f"  patient    {spec.email:28} {spec.timezone}" for spec in PATIENTS]
+    if debug:
+        lines.append("Admin and clinicians also need a code: add the demo key "
+                     f"{settings.DEMO_TOTP_SECRET} to an authenticator app, or run "
+                     "`make demo-code` (manage.py demo_mfa_code) for the current code.")
+    lines.append(f"Sign in at {site_url}/accounts/login/")
+    return lines
+
+
 def refuse_without_debug() -> None:
     """Demo accounts with the public password must never reach a production database."""
     if not settings.DEBUG:

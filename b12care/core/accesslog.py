@@ -10,6 +10,7 @@ Plain Python and gunicorn only: the gunicorn master imports this before Django i
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -89,8 +90,26 @@ def scrub_atoms(atoms: dict) -> dict:
     return atoms
 
 
+def skip_prefixes(value: str | None) -> tuple[str, ...]:
+    """``ACCESS_LOG_SKIP`` ("/static/,/healthz") as path prefixes; empty logs everything."""
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def is_skipped(path: str, prefixes: tuple[str, ...]) -> bool:
+    return bool(prefixes) and path.startswith(prefixes)
+
+
 class ScrubbingLogger(Logger):
-    """gunicorn's logger with every access-log field passed through ``scrub_atoms``."""
+    """gunicorn's logger with every access-log field passed through ``scrub_atoms``, and no
+    line at all for paths under ``ACCESS_LOG_SKIP`` (``make run`` skips static files and
+    /healthz unless VERBOSE=1; production logs everything by default)."""
+
+    skip = skip_prefixes(os.environ.get("ACCESS_LOG_SKIP"))
+
+    def access(self, resp, req, environ, request_time):
+        if is_skipped(environ.get("PATH_INFO") or "", self.skip):
+            return
+        super().access(resp, req, environ, request_time)
 
     def atoms(self, resp, req, environ, request_time):
         return scrub_atoms(super().atoms(resp, req, environ, request_time))

@@ -24,8 +24,9 @@ PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_FORWARD
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """``{"status": "ok" | "degraded"}`` (200 or 503) for anyone; which part is down, versions
-    and the worker's last beat only for staff and for probes on this machine."""
+    """``{"status": ...}`` for anyone: ``degraded`` (503) when the database or broker is down,
+    else ``ok``, ``starting`` or ``stale`` (200) by when a worker was last seen (health.py);
+    which part is down and the worker's last beat only for staff and probes on this machine."""
     ok, report = health_report()
     body = report if may_see_health_details(request) else {"status": report["status"]}
     return JsonResponse(body, status=200 if ok else 503)

@@ -40,8 +40,14 @@ def test_manage_py_seed_demo_stops_with_a_clear_message_in_production(tmp_path):
     assert "refuses to run with DEBUG off" in result.stderr
 
 
-def test_seed_demo_runs_in_a_debug_run(debug_run):
+def test_seed_demo_runs_in_a_debug_run(debug_run, settings):
+    settings.SITE_URL = "http://127.0.0.1:8100"
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     assert "Demo data ready" in out.getvalue()
+    assert "Sign in at http://127.0.0.1:8100/accounts/login/" in out.getvalue()
     assert User.objects.filter(email="admin@b12care.example").exists()
+    # make run seeds quietly: the logins come last, from demo_welcome, once the servers are up.
+    quiet = io.StringIO()
+    call_command("seed_demo", "--no-logins", stdout=quiet)
+    assert quiet.getvalue().strip() == "Demo data ready."

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from b12care.core.accesslog import scrub_request_line, scrub_url
+from b12care.core.accesslog import is_skipped, scrub_request_line, scrub_url, skip_prefixes
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -102,3 +102,39 @@ def test_a_real_gunicorn_logs_no_token_search_term_or_cookie(tmp_path):
         assert secret not in logged
     assert "/welcome/x/[redacted]/" in logged
     assert "/clinic/?q=[redacted]&page=2" in logged
+
+
+def test_make_run_leaves_static_files_and_health_probes_out_of_the_access_log():
+    quiet = skip_prefixes("/static/, /healthz,,/favicon.ico")  # the Makefile's value
+    assert quiet == ("/static/", "/healthz", "/favicon.ico")
+    assert is_skipped("/static/css/b12care.css", quiet)
+    assert is_skipped("/healthz", quiet)
+    assert not is_skipped("/me/", quiet)
+    assert not is_skipped("/injections/log/", quiet)
+    assert not is_skipped("/static/css/b12care.css", skip_prefixes(""))  # production: all
+    assert not is_skipped("/static/css/b12care.css", skip_prefixes(None))
+
+
+def test_a_real_gunicorn_with_access_log_skip_logs_pages_only(tmp_path):
+    port, log = free_port(), tmp_path / "access.log"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "b12care.settings", "DEBUG": "false",
+           "ALLOWED_HOSTS": "127.0.0.1", "EMAIL_URL": "dummymail://", "STATIC_MANIFEST": "false",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+           "ACCESS_LOG_SKIP": "/static/,/healthz"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "b12care.wsgi",
+         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", str(log)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_until_listening(port, server)
+        base = f"http://127.0.0.1:{port}"
+        get(f"{base}/static/css/b12care.css")
+        with contextlib.suppress(urllib.error.HTTPError):  # whatever the empty database says
+            get(f"{base}/healthz")
+        get(f"{base}/accounts/login/")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    logged = log.read_text().splitlines()
+    assert len(logged) == 1 and "GET /accounts/login/" in logged[0], logged

@@ -181,3 +181,45 @@ def test_postgresql_connections_run_without_jit_compilation():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+# --- SITE_URL: the links in emails and the URL make run prints ------------------------------------
+def test_site_url_follows_port_unless_set():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from b12care.settings import derive_site_url
+
+    assert derive_site_url({}) == "http://127.0.0.1:8000"
+    assert derive_site_url({"PORT": "8100"}) == "http://127.0.0.1:8100"
+    assert derive_site_url({"PORT": "8100", "SITE_URL": "https://care.example.org/"}) == (
+        "https://care.example.org")
+    assert derive_site_url({"PORT": " ", "SITE_URL": " "}) == "http://127.0.0.1:8000"
+    with pytest.raises(ImproperlyConfigured, match="PORT must be a number"):
+        derive_site_url({"PORT": "eighty"})
+
+
+def test_port_8100_makes_the_sign_in_links_point_at_8100():
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "print(settings.SITE_URL)"],
+        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "b12care.settings", "DEBUG": "true",
+                       "PORT": "8100"}, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8100", result.stderr
+
+
+def test_production_serves_hashed_gzip_compressed_static_files(monkeypatch):
+    monkeypatch.delenv("STATIC_MANIFEST", raising=False)  # the test run turns it off: the default
+    backend = settings_of("STORAGES", **PRODUCTION)["STORAGES"]["staticfiles"]["BACKEND"]
+    assert backend == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+@pytest.mark.parametrize(("level", "logged"), [("WARNING", True), ("ERROR", False)])
+def test_make_run_leaves_not_found_to_the_access_log(level, logged, tmp_path):
+    code = ("from django.test import Client; "
+            "assert Client().get('/no-such-page/').status_code == 404")
+    result = start_django(code=code, DEBUG="true", ALLOWED_HOSTS="testserver",
+                          REQUEST_LOG_LEVEL=level, LOG_LEVEL="WARNING",
+                          DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    assert ("Not Found: /no-such-page/" in result.stderr) is logged, result.stderr
