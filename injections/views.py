@@ -255,7 +255,7 @@ def patient_regimen(request: HttpRequest, patient_id: int) -> HttpResponse:
     ]
     return render(request, "injections/patient_regimen.html", {
         "patient": patient, "summary": summary, "phase_rows": phase_rows,
-        "readiness": services.self_injection_readiness(patient),
+        "readiness": services.self_injection_readiness(patient, audience="clinician"),
         "sites": body_map_sites(patient, now=now),
     })
 
@@ -411,7 +411,7 @@ def readiness(request: HttpRequest, patient_id: int) -> HttpResponse:
             return redirect("injections:readiness", patient_id=patient.pk)
     return render(request, "injections/readiness.html", {
         "patient": patient, "assessment_form": assessment_form, "training_form": training_form,
-        "readiness": services.self_injection_readiness(patient),
+        "readiness": services.self_injection_readiness(patient, audience="clinician"),
     })
 
 
