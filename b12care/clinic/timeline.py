@@ -32,6 +32,8 @@ from .models import ClinicianNote
 KINDS = ("injection", "checkin", "lab", "alert", "note")  # merge order on equal times
 KIND_LABELS = {"injection": "Injections", "checkin": "Diary", "lab": "Blood tests",
                "alert": "Alerts", "note": "Notes"}
+KIND_NAMES = {"injection": "Injection", "checkin": "Diary", "lab": "Blood test",
+              "alert": "Alert", "note": "Note"}
 PAGE_SIZE = 30
 MAX_PAGE = 20  # 600 events back; older history is on each app's own pages
 
@@ -73,6 +75,11 @@ class Event:
     title: str
     detail: str = ""
     tone: str = ""  # "", "danger", "warning", "success"
+
+    @property
+    def kind_label(self) -> str:
+        """What the page calls this kind of event ("Diary", not "checkin")."""
+        return KIND_NAMES.get(self.kind, self.kind.capitalize())
 
 
 @dataclass

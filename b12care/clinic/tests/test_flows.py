@@ -163,6 +163,7 @@ def test_the_timeline_shows_one_kind_when_asked(clinician_client, long_history):
     assert 'aria-current="true" href="?kind=lab#timeline">Blood tests' in body
     assert "Older" not in body
     assert "Reviewed bloods." in body  # the notes list is not filtered
+    assert "· Blood test</div>" in body
 
 
 @time_machine.travel(NOW, tick=False)
@@ -170,6 +171,7 @@ def test_the_timeline_pages_back_through_older_events(clinician_client, long_his
     first = clinician_client.get(review_url(long_history))
     assert len(first.context["timeline"]) == timeline.PAGE_SIZE
     assert 'href="?page=2#timeline">Older' in first.content.decode()
+    assert "· Diary</div>" in first.content.decode() and "· Checkin" not in first.content.decode()
     second = clinician_client.get(review_url(long_history), {"page": "2"})
     older = second.context["timeline"]
     assert older and older[0].at <= first.context["timeline"][-1].at
