@@ -78,3 +78,16 @@ def test_with_a_regimen_logging_comes_first(clinician_client, patient, regimen):
     response = clinician_client.get(reverse("injections:patient_regimen", args=[patient.pk]))
     assert first_button(response) == "Log an injection"
     assert "Replace regimen" in response.content.decode()
+
+
+def test_logging_for_a_patient_tells_the_clinician_about_the_patient(clinician_client,
+                                                                      patient):
+    page = text(clinician_client.get(reverse("injections:log_for_patient", args=[patient.pk])))
+    assert "Self-injection not cleared. Pat Lee has not been cleared to inject themselves" in page
+    assert "Not offered: Pat Lee is not cleared for self-injection yet." in page
+    assert "Injecting yourself" not in page and "Your clinician" not in page
+
+
+def test_the_patient_still_reads_the_reasons_in_their_own_words(patient_client):
+    page = text(patient_client.get(reverse("injections:log")))
+    assert "Injecting yourself? Your clinician has not yet assessed" in page
