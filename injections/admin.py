@@ -5,6 +5,7 @@ from django.contrib import admin
 from b12care.core import events
 from b12care.core.admin_history import HistoryAdmin
 
+from . import describe
 from .forms import PhaseDoseAdminForm
 from .models import (
     FollowUpSettings,
@@ -45,8 +46,13 @@ class PhaseInline(admin.TabularInline):
     extra = 0
     fields = ("order", "kind", "product", "dose", "unit", "confirm_dose", "repeat", "interval",
               "weekdays", "end_kind", "count", "until", "time_of_day", "start_date", "ended_on",
-              "rrule")
-    readonly_fields = ("rrule",)
+              "schedule")
+    readonly_fields = ("schedule",)
+
+    @admin.display(description="schedule (as stored)")
+    def schedule(self, phase: Phase) -> str:
+        """The stored RRULE in words (the raw rule is for the FHIR export, not for people)."""
+        return describe.rrule_in_words(phase.rrule) if phase.rrule else "—"
 
 
 @admin.register(Regimen)

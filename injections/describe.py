@@ -6,6 +6,7 @@ the patient's schedule and the regimen page say the same thing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from . import scheduling
@@ -49,3 +50,49 @@ def phases_in_words(phases: Iterable) -> str:
     parts = [f"{KIND_WORDS.get(p.kind, 'Phase')}: {phase_in_words(p)}."
              for p in sorted(phases, key=lambda p: p.order)]
     return " ".join(parts) or "No phases yet."
+
+
+_FREQ_REPEATS = {"DAILY": scheduling.DAYS, "WEEKLY": scheduling.WEEKS,
+                 "MONTHLY": scheduling.MONTHS}
+UNREADABLE = "a custom schedule"
+
+
+def rrule_in_words(rule: str) -> str:
+    """A stored RFC 5545 RRULE in the same words as a phase: "every 3 months", "on alternate
+    days, 10 doses", "Mon, Wed and Fri every week, until 31 Dec 2026". For the places that
+    only have the rule (the admin, imported data); a rule B12 Care would not write (hourly,
+    yearly, by month...) reads as "a custom schedule", never as the raw text."""
+    parts: dict[str, str] = {}
+    for piece in (rule or "").strip().removeprefix("RRULE:").split(";"):
+        if not piece.strip():
+            continue
+        key, sep, value = piece.partition("=")
+        if not sep or not value:
+            return UNREADABLE
+        parts[key.strip().upper()] = value.strip().upper()
+    repeat = _FREQ_REPEATS.get(parts.pop("FREQ", ""))
+    interval, count, until, weekdays = parts.pop("INTERVAL", "1"), parts.pop("COUNT", None), \
+        parts.pop("UNTIL", None), parts.pop("BYDAY", "")
+    # Our own month-end rule (BYMONTHDAY=d,-1;BYSETPOS=1) is still "every N months".
+    if repeat == scheduling.MONTHS and parts.get("BYSETPOS") == "1":
+        parts.pop("BYSETPOS")
+        parts.pop("BYMONTHDAY", None)
+    if repeat is None or parts or (count and until):
+        return UNREADABLE
+    if weekdays:
+        codes = tuple(weekdays.split(","))
+        if repeat != scheduling.WEEKS or not set(codes) <= set(scheduling.WEEKDAY_CODES):
+            return UNREADABLE
+        repeat = scheduling.WEEKDAYS
+    else:
+        codes = ()
+    try:
+        end_day = None
+        if until:
+            end_day = dt.datetime.strptime(until[:8], "%Y%m%d").date()
+        rec = scheduling.Recurrence(repeat=repeat, interval=int(interval), weekdays=codes,
+                                    count=int(count) if count else None, until=end_day)
+        rec.validate()
+    except (ValueError, scheduling.ScheduleError):
+        return UNREADABLE
+    return rec.describe().replace(", until a clinician ends it", "")

@@ -51,5 +51,6 @@ def home_section(patient: PatientProfile, *, now: dt.datetime) -> dict | None:
 def review_section(patient: PatientProfile, *, now: dt.datetime, viewer: User) -> dict | None:
     summary = selectors.schedule_summary(patient, now=now, upcoming=3, recent=5, readiness=True)
     return {"title": "Injections", "template": "injections/_review_section.html",
+            "name": "injections",  # the review page's header reads whether there is a regimen
             "context": {"summary": summary, "patient": patient, "now": now,
                         "readiness": summary["readiness"]}}

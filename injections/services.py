@@ -368,13 +368,15 @@ class Readiness:
     contact: str = "your clinic"
 
 
-def self_injection_readiness(patient: PatientProfile) -> Readiness:
-    """Self-injection needs a suitable assessment and a complete observed training."""
+def self_injection_readiness(patient: PatientProfile, *, audience: str = "patient") -> Readiness:
+    """Self-injection needs a suitable assessment and a complete observed training. The
+    reasons are worded for ``audience``: "patient" (you) or "clinician" (the patient)."""
     assessment = patient.suitability_assessments.select_related("assessed_by").first()
     training = patient.training_records.select_related("observed_by").first()
     reasons = readiness_reasons(
         suitable=None if assessment is None else assessment.suitable,
         trained=None if training is None else training.complete,
+        audience=audience,
     )
     member = patient.care_team.select_related("clinician").order_by("-is_primary").first()
     contact = str(member.clinician) if member else "your clinic"

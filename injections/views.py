@@ -70,15 +70,19 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
             return _logged(request, recorded, done_url)
     page = entry.log_page(patient, now=now, dose_id=request.GET.get("dose", ""),
                           readiness=readiness)
+    on_behalf = request.user.role != Role.PATIENT
+    # The clinician logging for the patient is told about the patient, not asked to ask.
+    self_reason = (f"Not offered: {patient.display_name} is not cleared for self-injection yet."
+                   if on_behalf and not page.readiness.ready else page.self_reason)
     if form is None:
         form = InjectionForm(initial=page.initial, patient=patient,
-                             allow_self=page.readiness.ready, self_reason=page.self_reason)
+                             allow_self=page.readiness.ready, self_reason=self_reason)
     else:  # shown again with its errors: offer "self" only to a patient who is ready
-        form.offer_self(page.readiness.ready, page.self_reason)
+        form.offer_self(page.readiness.ready, self_reason)
     return render(request, "injections/log.html", {
         "patient": patient, "form": form, "suggestion": page.suggestion,
         "readiness": page.readiness, "dose_row": page.dose_row, "cancel_url": cancel_url,
-        "on_behalf": request.user.role != Role.PATIENT, "sites": body_map_sites(patient, now=now),
+        "on_behalf": on_behalf, "sites": body_map_sites(patient, now=now),
     })
 
 
@@ -255,7 +259,7 @@ def patient_regimen(request: HttpRequest, patient_id: int) -> HttpResponse:
     ]
     return render(request, "injections/patient_regimen.html", {
         "patient": patient, "summary": summary, "phase_rows": phase_rows,
-        "readiness": services.self_injection_readiness(patient),
+        "readiness": services.self_injection_readiness(patient, audience="clinician"),
         "sites": body_map_sites(patient, now=now),
     })
 
@@ -411,7 +415,7 @@ def readiness(request: HttpRequest, patient_id: int) -> HttpResponse:
             return redirect("injections:readiness", patient_id=patient.pk)
     return render(request, "injections/readiness.html", {
         "patient": patient, "assessment_form": assessment_form, "training_form": training_form,
-        "readiness": services.self_injection_readiness(patient),
+        "readiness": services.self_injection_readiness(patient, audience="clinician"),
     })
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -17,7 +18,10 @@ from django.utils.http import urlsafe_base64_encode
 
 from b12care.core import events
 
+from . import audit
 from .models import (
+    AccessLog,
+    AuditKind,
     CareTeamMembership,
     ClosureRequest,
     ClosureStatus,
@@ -53,10 +57,11 @@ def set_password_url(user: User) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def invite_email_send(*, user: User, invited_by: User | None) -> None:
+def invite_email_send(*, user: User, invited_by: User | None, resent: bool = False) -> None:
     context = {
         "user": user,
         "invited_by": invited_by,
+        "resent": resent,
         "url": set_password_url(user),
         "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
@@ -101,6 +106,48 @@ def patient_invite(*, invited_by: User, details: PatientDetails) -> PatientProfi
         care_team_add(patient=profile, clinician=invited_by, added_by=invited_by, primary=True)
     transaction.on_commit(lambda: invite_email_send(user=user, invited_by=invited_by))
     return profile
+
+
+# Resending an invitation: at most one every few minutes and a handful a day per patient
+# (each is an email to someone who has not signed in yet), counted from the audit log.
+INVITE_RESEND_ACTION = "resent the invitation"
+INVITE_RESEND_GAP = dt.timedelta(minutes=5)
+INVITE_RESENDS_PER_DAY = 5
+
+
+@transaction.atomic
+def invite_resend(*, patient: PatientProfile, by: User, now: dt.datetime) -> None:
+    """Email ``patient`` a fresh set-password link. Only the newest link works: the account's
+    unusable password is renewed, and Django's one-time tokens are derived from it, so links
+    in earlier emails stop working (a lost or forwarded email is no way in). Refused, with a
+    message for the clinician, once the patient has chosen a password, for a closed account,
+    and beyond the limits above. Recorded in the audit log."""
+    if by.role != Role.CLINICIAN or not patient.care_team.filter(clinician=by).exists():
+        raise PermissionError("Only a clinician of this patient can resend the invitation.")
+    user = User.objects.select_for_update().get(pk=patient.user_id)
+    if not user.is_active:
+        raise ValidationError("This account is closed: there is no invitation to resend.")
+    if user.has_usable_password():
+        raise ValidationError(f"{patient.display_name} has already chosen a password and can "
+                              "sign in; if they forgot it, they can reset it from the sign-in "
+                              "page.")
+    sent = sorted(AccessLog.objects.filter(patient_id=patient.pk, action=INVITE_RESEND_ACTION,
+                                           at__gt=now - dt.timedelta(days=1))
+                  .values_list("at", flat=True))
+    if sent and now - sent[-1] < INVITE_RESEND_GAP:
+        wait = INVITE_RESEND_GAP - (now - sent[-1])
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        raise ValidationError(f"An invitation was sent a moment ago. Give it a few minutes to "
+                              f"arrive; you can send another in {minutes} minute"
+                              f"{'s' if minutes != 1 else ''}.")
+    if len(sent) >= INVITE_RESENDS_PER_DAY:
+        raise ValidationError(f"The invitation was already resent {len(sent)} times today. "
+                              "Check the email address with the patient, or try again tomorrow.")
+    user.set_unusable_password()  # a new unusable hash: every earlier link is void
+    user.save(update_fields=["password"])
+    audit.record(kind=AuditKind.WRITE, action=INVITE_RESEND_ACTION, user=by, patient=patient,
+                 object_type="accounts.user", object_id=user.pk)
+    transaction.on_commit(lambda: invite_email_send(user=user, invited_by=by, resent=True))
 
 
 def care_team_add(

@@ -1,10 +1,13 @@
 """One timeline of a patient's injections, diary check-ins, lab results, alerts and notes.
 
 One query, written as SQL (building it with the ORM cost more CPU than running it): a UNION ALL
-of five branches, one per kind, each its 30 most recent rows, with aligned columns, merged in
-Python; ``tests/test_timeline_reference.py`` checks it against a plain ORM definition. The
-cost does not grow with the patient's history. The notes branch also feeds the page's list of
-clinical notes (``Timeline.notes``).
+of one branch per kind shown (plus notes, always), each its most recent rows, with aligned
+columns, merged in Python; ``tests/test_timeline_reference.py`` checks it against a plain ORM
+definition. The clinician can show some kinds only and page back (``TimelineQuery``): page
+``n`` of ``limit`` events needs at most ``n * limit + 1`` rows of any one kind, so each branch
+reads that many and the cost does not grow with the patient's history (pages stop at
+``MAX_PAGE``). The notes branch also feeds the page's list of clinical notes
+(``Timeline.notes``).
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from b12care.accounts.models import PatientProfile, User
 from b12care.alerts.models import Alert, AlertRule
+from b12care.core import validation
 from injections.models import Injection
 from labs.models import Analyte, LabResult
 from symptoms.models import CheckIn, SymptomScore
@@ -25,6 +30,42 @@ from symptoms.models import CheckIn, SymptomScore
 from .models import ClinicianNote
 
 KINDS = ("injection", "checkin", "lab", "alert", "note")  # merge order on equal times
+KIND_LABELS = {"injection": "Injections", "checkin": "Diary", "lab": "Blood tests",
+               "alert": "Alerts", "note": "Notes"}
+KIND_NAMES = {"injection": "Injection", "checkin": "Diary", "lab": "Blood test",
+              "alert": "Alert", "note": "Note"}
+PAGE_SIZE = 30
+MAX_PAGE = 20  # 600 events back; older history is on each app's own pages
+
+
+@dataclass(frozen=True)
+class TimelineQuery:
+    """What the review page's timeline shows: some kinds (all when none is chosen), one page."""
+
+    kinds: tuple[str, ...] = KINDS
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params) -> TimelineQuery:
+        """From GET parameters ``kind`` (repeatable) and ``page``. Anything unknown or out of
+        range is the default (every kind, the first page), never an error."""
+        chosen = set(params.getlist("kind")) if hasattr(params, "getlist") else set()
+        kinds = tuple(k for k in KINDS if k in chosen) or KINDS
+        page = validation.bounded_int(params.get("page"), default=1, low=1, high=MAX_PAGE)
+        return cls(kinds, page)
+
+    @property
+    def filtered(self) -> bool:
+        return self.kinds != KINDS
+
+    def params(self, **changes) -> str:
+        """The query string of this view, with ``changes`` (``kind``: a tuple; ``page``)."""
+        kinds = changes.get("kind", self.kinds)
+        page = changes.get("page", self.page)
+        pairs = [("kind", k) for k in kinds if kinds != KINDS]
+        if page != 1:
+            pairs.append(("page", page))
+        return urlencode(pairs)
 
 
 @dataclass
@@ -34,6 +75,11 @@ class Event:
     title: str
     detail: str = ""
     tone: str = ""  # "", "danger", "warning", "success"
+
+    @property
+    def kind_label(self) -> str:
+        """What the page calls this kind of event ("Diary", not "checkin")."""
+        return KIND_NAMES.get(self.kind, self.kind.capitalize())
 
 
 @dataclass
@@ -49,11 +95,27 @@ class NoteRow:
 class Timeline:
     events: list[Event] = field(default_factory=list)
     notes: list[NoteRow] = field(default_factory=list)  # newest first
+    query: TimelineQuery = TimelineQuery()
+    has_next: bool = False
+
+    # Query strings of the pages around this one (same kinds), for the page's links.
+    @property
+    def first_params(self) -> str:
+        return self.query.params(page=1)
+
+    @property
+    def previous_params(self) -> str:
+        return self.query.params(page=self.query.page - 1)
+
+    @property
+    def next_params(self) -> str:
+        return self.query.params(page=self.query.page + 1)
 
 
-def _branch_sql() -> str:
-    """One SELECT per kind, each its ``limit`` most recent rows, with aligned columns (what a
-    kind does not use is a typed NULL, so PostgreSQL can match the columns of the union)."""
+def _branch_sql(kinds=None) -> str:
+    """One SELECT per kind of ``kinds`` (default: all), each its ``limit`` most recent rows,
+    with aligned columns (what a kind does not use is a typed NULL, so PostgreSQL can match
+    the columns of the union)."""
     lab, analyte = LabResult._meta.db_table, Analyte._meta.db_table
     inj, checkin = Injection._meta.db_table, CheckIn._meta.db_table
     score, alert = SymptomScore._meta.db_table, Alert._meta.db_table
@@ -86,16 +148,22 @@ def _branch_sql() -> str:
     ]
     # Wrapped, because SQLite allows ORDER BY/LIMIT only on the whole compound SELECT.
     return "\nUNION ALL\n".join(f"SELECT * FROM ({sql}) AS {kind}"
-                                 for sql, kind in zip(branches, KINDS_IN_SQL, strict=True))
+                                 for sql, kind in zip(branches, KINDS_IN_SQL, strict=True)
+                                 if kinds is None or kind in kinds)
 
 
 KINDS_IN_SQL = ("lab", "injection", "checkin", "alert", "note")
 COLUMNS = ("kind", "at", "ref", "s1", "s2", "s3", "s4", "s5", "d1", "i1", "b1")
 
 
-def _rows(patient: PatientProfile, limit: int) -> list[dict]:
+def _rows(patient: PatientProfile, limit: int, limits: dict[str, int] | None = None
+          ) -> list[dict]:
+    """Each kind's ``limit`` most recent rows; with ``limits``, only those kinds, each its
+    own number of rows."""
+    limits = limits or dict.fromkeys(KINDS_IN_SQL, limit)
+    kinds = [k for k in KINDS_IN_SQL if k in limits]
     with connection.cursor() as cursor:
-        cursor.execute(_branch_sql(), [patient.pk, limit] * len(KINDS_IN_SQL))
+        cursor.execute(_branch_sql(kinds), [v for k in kinds for v in (patient.pk, limits[k])])
         rows = [dict(zip(COLUMNS, values, strict=True)) for values in cursor.fetchall()]
     for row in rows:  # what the ORM's converters would do on SQLite (PostgreSQL gives types)
         if isinstance(row["at"], str):
@@ -157,11 +225,16 @@ def _author(row) -> str:
     return f"{row['s1']} {row['s2']}".strip() or row["s3"]
 
 
-def patient_timeline_and_notes(patient: PatientProfile, *, limit: int = 30,
-                               notes: int = 10) -> Timeline:
-    """The ``limit`` most recent events of every kind, newest first, and the ``notes`` most
-    recent clinical notes, from one query."""
-    rows = _rows(patient, limit)
+def patient_timeline_and_notes(patient: PatientProfile, *, limit: int = PAGE_SIZE,
+                               notes: int = 10, query: TimelineQuery | None = None
+                               ) -> Timeline:
+    """One page of ``limit`` events of the kinds ``query`` shows, newest first, and the
+    ``notes`` most recent clinical notes, from one query."""
+    query = query or TimelineQuery()
+    needed = query.page * limit + 1  # enough of any one kind to fill this page and see more
+    limits = dict.fromkeys(query.kinds, needed)
+    limits["note"] = max(notes, limits.get("note", 0))
+    rows = _rows(patient, limit, limits)
     # Kinds in merge order, each newest first (equal times: the older row first).
     rows.sort(key=lambda r: r["ref"])
     rows.sort(key=lambda r: r["at"], reverse=True)
@@ -172,13 +245,16 @@ def patient_timeline_and_notes(patient: PatientProfile, *, limit: int = 30,
     for row in rows:
         if row["kind"] == "note":
             author = _author(row)
-            events.append(Event(row["at"], "note", f"Note by {author}", row["s5"]))
             note_rows.append(NoteRow(row["at"], author, row["s5"]))
+            if "note" in query.kinds:
+                events.append(Event(row["at"], "note", f"Note by {author}", row["s5"]))
         else:
             events.append(build[row["kind"]](row))
     events.sort(key=lambda e: e.at, reverse=True)
-    return Timeline(events[:limit], note_rows[:notes])
+    start = (query.page - 1) * limit
+    return Timeline(events[start:start + limit], note_rows[:notes], query,
+                    has_next=len(events) > start + limit)
 
 
-def patient_timeline(patient: PatientProfile, *, limit: int = 30) -> list[Event]:
+def patient_timeline(patient: PatientProfile, *, limit: int = PAGE_SIZE) -> list[Event]:
     return patient_timeline_and_notes(patient, limit=limit).events

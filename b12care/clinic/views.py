@@ -20,18 +20,19 @@ from b12care.accounts.access import (
     clinician_required,
     own_patient_profile,
     patient_required,
+    role_required,
 )
 from b12care.accounts.clinics import age_on
 from b12care.accounts.forms import InvitePatientForm
 from b12care.accounts.models import Role
-from b12care.accounts.services import PatientDetails, patient_invite
+from b12care.accounts.services import PatientDetails, invite_resend, patient_invite
 from b12care.core.forms import add_service_errors
 
 from . import search, triage
 from .forms import NoteForm
 from .pages import page_sections
 from .services import note_add
-from .timeline import patient_timeline_and_notes
+from .timeline import KIND_LABELS, TimelineQuery, patient_timeline_and_notes
 
 
 @login_required
@@ -109,11 +110,22 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 def _review(request: HttpRequest, patient, note_form: NoteForm) -> HttpResponse:
     now = timezone.now()
-    timeline = patient_timeline_and_notes(patient)
+    # ?kind=lab&kind=alert&page=2: some kinds only, older pages (bad values: the default).
+    timeline = patient_timeline_and_notes(patient, query=TimelineQuery.from_params(request.GET))
+    sections = page_sections(patient, page="review", now=now, viewer=request.user)
+    injections = next((s["context"] for s in sections if s.get("name") == "injections"), None)
     return render(request, "clinic/patient_detail.html", {
         "patient": patient,
-        "sections": page_sections(patient, page="review", now=now, viewer=request.user),
+        "sections": sections,
+        # No regimen yet: the header's first action is setting one up, not logging a dose.
+        "has_regimen": bool(injections and injections["summary"]["regimen"]),
         "timeline": timeline.events,
+        "timeline_page": timeline,
+        "timeline_filters": [
+            {"label": label, "params": timeline.query.params(kind=(kind,), page=1),
+             "current": timeline.query.kinds == (kind,)}
+            for kind, label in KIND_LABELS.items()
+        ],
         "notes": timeline.notes,
         "note_form": note_form,
         "printed_at": now,
@@ -167,3 +179,18 @@ def patient_invite_view(request: HttpRequest) -> HttpResponse:
             )
             return redirect("clinic:patient_detail", patient_id=profile.pk)
     return render(request, "clinic/patient_invite.html", {"form": form})
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def invite_resend_view(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """"Resend invitation" on the review page of a patient who has not chosen a password."""
+    patient = access_patient(request.user, patient_id, action="clinic.invite_resend")
+    try:
+        invite_resend(patient=patient, by=request.user, now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"We emailed {patient.user.email} a new link to choose a "
+                                  "password. Links in earlier emails no longer work.")
+    return redirect("clinic:patient_detail", patient_id=patient.pk)

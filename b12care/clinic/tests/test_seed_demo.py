@@ -51,3 +51,14 @@ def test_seed_demo_runs_in_a_debug_run(debug_run, settings):
     quiet = io.StringIO()
     call_command("seed_demo", "--no-logins", stdout=quiet)
     assert quiet.getvalue().strip() == "Demo data ready."
+
+
+def test_every_demo_address_is_verified_even_if_it_was_not_before(debug_run):
+    from allauth.account.models import EmailAddress
+
+    call_command("seed_demo", stdout=io.StringIO())
+    EmailAddress.objects.filter(email="patient@b12care.example").update(verified=False)
+    call_command("seed_demo", stdout=io.StringIO())
+    demo = EmailAddress.objects.filter(email__endswith="@b12care.example")
+    assert demo.count() == User.objects.filter(email__endswith="@b12care.example").count()
+    assert all(demo.values_list("verified", flat=True))

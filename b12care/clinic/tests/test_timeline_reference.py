@@ -25,24 +25,35 @@ def row(kind, at, ref, **columns):
             "s5": None, "d1": None, "i1": None, "b1": None, **columns}
 
 
-def reference_rows(patient, limit):
+def reference_rows(patient, limit, limits=None):
+    """The rows ``timeline._rows`` reads, each kind its ``limits[kind]`` (default ``limit``)
+    most recent; a kind missing from ``limits`` is left out."""
+    return _reference_kinds(patient, limits or dict.fromkeys(timeline.KINDS, limit))
+
+
+def _reference_kinds(patient, limits):
     rows = []
+    limit = limits.get("lab", 0)
     for r in (LabResult.objects.filter(patient=patient).select_related("analyte")
               .order_by("-sampled_at", "pk")[:limit]):
         rows.append(row("lab", r.sampled_at, r.pk, s1=r.analyte.short_name,
                         s2=r.analyte.canonical_unit, s3=r.qualitative, s4=r.flag, d1=r.value,
                         i1=r.analyte.decimal_places))
+    limit = limits.get("injection", 0)
     for j in Injection.objects.filter(patient=patient).order_by("-taken_at", "pk")[:limit]:
         rows.append(row("injection", j.taken_at, j.pk, s1=j.product, s2=j.unit, s3=j.site,
                         s4=j.administered_by, d1=j.dose, i1=j.pain,
                         b1=j.breathing_difficulty or j.face_throat_swelling or j.hives))
+    limit = limits.get("checkin", 0)
     for c in CheckIn.objects.filter(patient=patient).order_by("-local_date", "pk")[:limit]:
         worst = max((s.severity for s in c.scores.all()), default=None)
         rows.append(row("checkin", c.recorded_at, c.pk, i1=worst))
+    limit = limits.get("alert", 0)
     for a in (Alert.objects.filter(patient=patient).select_related("rule")
               .order_by("-last_seen_at", "pk")[:limit]):
         rows.append(row("alert", a.last_seen_at, a.pk, s1=a.severity, s2=a.rule.name,
                         s3=a.status, s5=a.clinician_message))
+    limit = limits.get("note", 0)
     for n in (ClinicianNote.objects.filter(patient=patient).select_related("author")
               .order_by("-created_at", "pk")[:limit]):
         author = n.author
@@ -64,8 +75,8 @@ def test_the_sql_timeline_equals_the_orm_definition(clinician, patient, monkeypa
     sql = timeline.patient_timeline_and_notes(patient, limit=30)
     assert {e.kind for e in sql.events} == set(timeline.KINDS)
 
-    def orm_rows(patient_, limit):
-        return reference_rows(patient_, limit)
+    def orm_rows(patient_, limit, limits=None):
+        return reference_rows(patient_, limit, limits)
 
     monkeypatch.setattr(timeline, "_rows", orm_rows)
     orm = timeline.patient_timeline_and_notes(patient, limit=30)
@@ -86,3 +97,30 @@ def test_each_kind_keeps_only_its_most_recent_rows(clinician, patient):
     assert len(injections) == 30 and all(isinstance(r["d1"], Decimal) for r in injections)
     assert all(r["at"].tzinfo is not None and r["at"] <= NOW for r in rows)
     assert all(r["at"] >= NOW - dt.timedelta(days=71) for r in rows)
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("kinds", [timeline.KINDS, ("injection",), ("lab", "alert"),
+                                   ("checkin", "note")])
+@pytest.mark.parametrize("page", [1, 2, 3])
+def test_each_filtered_page_equals_the_orm_definition(clinician, patient, monkeypatch, kinds,
+                                                      page):
+    history(patient, clinician, days=40)  # 20 injections, 40 check-ins, 6 Hb results
+    findings_record(patient=patient, findings=[
+        Finding("hb_critical", "review", "hb", "Hb low", "Hb low")], now=NOW)
+    for n in range(12):
+        ClinicianNote.objects.create(patient=patient, author=clinician, text=f"Note {n}.")
+    query = timeline.TimelineQuery(kinds, page)
+    sql = timeline.patient_timeline_and_notes(patient, limit=10, query=query)
+    monkeypatch.setattr(timeline, "_rows", lambda p, limit, limits=None:
+                        reference_rows(p, limit, limits))
+    orm = timeline.patient_timeline_and_notes(patient, limit=10, query=query)
+    assert (sql.events, sql.notes, sql.has_next) == (orm.events, orm.notes, orm.has_next)
+    assert {e.kind for e in sql.events} <= set(kinds)
+    assert len(sql.notes) == 10  # the notes list does not depend on the filter
+    # The whole filtered history, page after page, is every event of those kinds once.
+    monkeypatch.undo()
+    everything = timeline.patient_timeline_and_notes(
+        patient, limit=1000, query=timeline.TimelineQuery(kinds, 1)).events
+    assert sql.events == everything[(page - 1) * 10:page * 10]
+    assert sql.has_next == (len(everything) > page * 10)
