@@ -129,3 +129,40 @@ def test_a_clinicians_inbox_shows_a_patients_message_in_her_zone_named(client, d
     inbox = client.get(reverse("alerts:inbox")).content.decode()
     assert thread.subject and "Tue 1 Dec, 17:59 (New York time)" in inbox
     assert "22:59" not in _times(inbox)
+
+
+def _visible_text(html: str) -> str:
+    # Scripts, styles and the zone picker's options (a zone's name, not a time) are not read
+    # as times.
+    html = re.sub(r"(?is)<(script|style|option)\b.*?</\1>", " ", html)
+    return re.sub(r"(?s)<[^>]+>", " ", html)
+
+
+@pytest.mark.parametrize("who", ["maria@b12care.example", "clinician@b12care.example"])
+@pytest.mark.django_db
+def test_no_page_shows_a_raw_utc_time_or_an_iso_date(client, who):
+    """Every HTML page a patient or a clinician opens (the resolver's walk over the demo data):
+    no "UTC" and no 2026-10-07 in the text people read (attributes such as a <time datetime>
+    or an input's value are for machines)."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from b12care.accounts.models import User
+
+    from .test_security_headers import demo_ids, kwargs_for, named_patterns
+
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=__import__("io").StringIO())
+    client.force_login(User.objects.get(email=who))
+    ids, found = demo_ids(), {}
+    for name, params in named_patterns():
+        if name.startswith("api:"):
+            continue
+        response = client.get(reverse(name, kwargs=kwargs_for(name, params, ids)))
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        text = _visible_text(response.content.decode())
+        hits = re.findall(r"\bUTC\b|\b\d{4}-\d{2}-\d{2}\b", text)
+        if hits:
+            found[name] = sorted(set(hits))
+    assert found == {}
