@@ -166,3 +166,15 @@ def test_no_page_shows_a_raw_utc_time_or_an_iso_date(client, who):
         if hits:
             found[name] = sorted(set(hits))
     assert found == {}
+
+
+def test_a_clinical_note_shows_the_patients_time_with_her_zone_named(client,
+                                                                     maria_and_her_clinician):
+    from b12care.clinic.models import ClinicianNote
+
+    maria, clinician, _ = maria_and_her_clinician
+    with time_machine.travel(at(2026, 12, 1, 22, 59), tick=False):
+        ClinicianNote.objects.create(patient=maria, author=clinician, text="Feet numb again.")
+    client.force_login(clinician)
+    page = client.get(reverse("clinic:patient_detail", args=[maria.pk])).content.decode()
+    assert "Tue 1 Dec 2026, 17:59 (New York time)" in page
