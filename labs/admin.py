@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from b12care.core import events
+from b12care.core.admin_a11y import LabelledListEditableMixin
 from b12care.core.admin_history import HistoryAdmin
 
 from . import latest
@@ -15,7 +16,7 @@ class AnalyteUnitInline(admin.TabularInline):
 
 
 @admin.register(Analyte)
-class AnalyteAdmin(admin.ModelAdmin):
+class AnalyteAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ("name", "loinc", "canonical_unit", "ref_low", "ref_high", "is_active",
                     "position")
     list_editable = ("is_active", "position")

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from b12care.core import events
+from b12care.core.admin_a11y import LabelledListEditableMixin
 from b12care.core.admin_history import HistoryAdmin
 
 from . import services
@@ -10,7 +11,7 @@ from .models import CheckIn, Symptom, SymptomScore
 
 
 @admin.register(Symptom)
-class SymptomAdmin(admin.ModelAdmin):
+class SymptomAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ("name", "code", "category", "neurological", "is_active", "position")
     list_editable = ("is_active", "position")
     list_filter = ("category", "neurological")

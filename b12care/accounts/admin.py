@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from b12care.core import events, reads
+from b12care.core.admin_a11y import LabelledTabularInline
 
 from .models import (
     AccessLog,
@@ -45,7 +46,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
 
 
-class CareTeamInline(admin.TabularInline):
+class CareTeamInline(LabelledTabularInline):
     model = CareTeamMembership
     fk_name = "patient"
     extra = 1
@@ -97,13 +98,30 @@ class PatientProfileAdmin(events.PatientDataAdminMixin, admin.ModelAdmin):
                                         by=request.user)
 
 
+class AccessLogRoleFilter(admin.SimpleListFilter):
+    """The role at the time, with a name for rows without one (Django's filter over the raw
+    values showed an empty, nameless link for them)."""
+
+    title = "role"
+    parameter_name = "role"
+    NONE = "none"
+
+    def lookups(self, request, model_admin):
+        return [*Role.choices, (self.NONE, "No role (signed out or system)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.NONE:
+            return queryset.filter(role="")
+        return queryset.filter(role=self.value()) if self.value() else queryset
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
     """The audit log, read-only: no add, change or delete (single or bulk) for anyone."""
 
     list_display = ["at", "kind", "user_label", "role", "patient_label", "action", "object_type",
                     "object_id", "address"]
-    list_filter = ["kind", "role"]
+    list_filter = ["kind", AccessLogRoleFilter]
     search_fields = ["user_label", "patient_label", "action", "request_id", "=object_id"]
     date_hierarchy = "at"
     actions = None

@@ -136,7 +136,7 @@ def closure(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your request is sent to your care team.")
             return redirect("account_closure")
     return render(request, "accounts/closure.html", {
-        "form": form, "open_request": services.open_closure_request(patient),
+        "form": form, "open_request": services.open_closure_request(patient), "patient": patient,
     })
 
 

@@ -105,6 +105,7 @@ def load_patient_data(patient: PatientProfile, *, now: dt.datetime) -> PatientDa
     return PatientData(
         patient_id=patient.pk,
         treatment_start=treatment_start(patient),
+        timezone=patient.timezone,
         severe_anaemia=patient.severe_anaemia,
         injections=_injections(patient, now),
         symptoms=_symptoms(patient, now),

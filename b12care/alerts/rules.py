@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from b12care.core.clock import local_text
 from labs.units import above, below
 
 from .tiers import EMERGENCY, INFO, REVIEW, URGENT  # noqa: F401 (INFO: part of the API)
@@ -73,6 +74,7 @@ class DoseFact:
 class PatientData:
     patient_id: int
     treatment_start: dt.datetime | None = None  # first induction dose (UTC), None if no regimen
+    timezone: str = "UTC"  # the patient's IANA zone: times in messages are shown in it
     severe_anaemia: bool = False
     injections: tuple[InjectionFact, ...] = ()
     symptoms: tuple[SymptomFact, ...] = ()
@@ -153,7 +155,8 @@ def systemic_reaction(data: PatientData, *, now: dt.datetime, thresholds: dict) 
                 ),
                 clinician_message=(
                     "Possible anaphylaxis after the injection at "
-                    f"{inj.taken_at:%Y-%m-%d %H:%M} UTC: {', '.join(found).replace('_', ' ')}."
+                    f"{local_text(inj.taken_at, data.timezone, label=True)}: "
+                    f"{', '.join(found).replace('_', ' ')}."
                 ),
                 evidence=tuple(found),
             ))
@@ -270,7 +273,8 @@ def potassium_low(data: PatientData, *, now: dt.datetime, thresholds: dict) -> l
         rule="potassium_low", severity=URGENT, dedup_key="potassium_low",
         patient_message="",
         clinician_message=(
-            f"Potassium {_fmt(lab.value)} mmol/L on {lab.taken_at:%Y-%m-%d} "
+            f"Potassium {_fmt(lab.value)} mmol/L on "
+            f"{local_text(lab.taken_at, data.timezone, 'date')} "
             f"(below {_fmt(limit)}) in the first {_fmt(_dec(thresholds['first_days']))} days "
             "of treatment."
         ),
@@ -290,7 +294,8 @@ def hb_critical(data: PatientData, *, now: dt.datetime, thresholds: dict) -> lis
     return [Finding(
         rule="hb_critical", severity=REVIEW, dedup_key="hb_critical",
         patient_message="",
-        clinician_message=f"Haemoglobin {_fmt(lab.value)} g/dL on {lab.taken_at:%Y-%m-%d} "
+        clinician_message=f"Haemoglobin {_fmt(lab.value)} g/dL on "
+                          f"{local_text(lab.taken_at, data.timezone, 'date')} "
                           f"(below {_fmt(limit)}).",
         evidence=(f"lab:{lab.id}",),
     )]
@@ -428,7 +433,8 @@ def missed_doses(data: PatientData, *, now: dt.datetime, thresholds: dict) -> li
     return [Finding(
         rule="missed_doses", severity=REVIEW, dedup_key="missed_doses",
         patient_message="A dose looks missed. Ask your clinic when to take your next dose.",
-        clinician_message=f"Missed doses: {'; '.join(reasons)} (oldest due {oldest:%Y-%m-%d}).",
+        clinician_message=(f"Missed doses: {'; '.join(reasons)} "
+                           f"(oldest due {local_text(oldest, data.timezone, 'date')})."),
         evidence=tuple(sorted(f"dose:{d.id}" for d in late_induction + maintenance)),
     )]
 

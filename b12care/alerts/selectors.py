@@ -125,7 +125,8 @@ def inbox(user: User) -> QuerySet[InAppMessage]:
                             then=tier_rank_sql("notification__alert__severity")),
                        default=Value(0), output_field=IntegerField())
     return (InAppMessage.objects.filter(user=user)
-            .select_related("notification__reminder__patient", "notification__alert__patient")
+            .select_related("notification__reminder__patient", "notification__alert__patient",
+                            "notification__message__thread__patient")
             .annotate(unread_tier=unread_tier)
             .order_by("-unread_tier", "-created_at", "-pk"))
 

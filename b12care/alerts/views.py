@@ -66,15 +66,16 @@ def guidance(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The signed-in user's notification centre (their own rows only)."""
     page = Paginator(selectors.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    # Times in the reader's frame: a patient's own zone; for staff, each message's patient's.
+    # Times in the zone of the patient the message is about (core.clock.local_text): the
+    # patient's own; for staff, each message's patient's, named (the template's ``when``).
     profile = (getattr(request.user, "patient_profile", None)
                if request.user.role == Role.PATIENT else None)
-    own_zone = profile.timezone if profile else ""
     for message in page.object_list:
-        event = message.notification.alert or message.notification.reminder
-        message.patient_zone = event.patient.timezone if event else ""
+        note = message.notification
+        about = note.alert or note.reminder or (note.message.thread if note.message else None)
+        message.patient = profile or (about.patient if about else None)
     return render(request, "alerts/inbox.html", {
-        "page": page, "snooze_form": SnoozeForm(), "own_zone": own_zone,
+        "page": page, "snooze_form": SnoozeForm(),
         "unread": selectors.unread_count(request.user),
         "care_team_messages": _care_team_messages(request.user),
     })

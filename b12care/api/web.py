@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView
 
+from b12care.accounts.models import Role
 from b12care.core.forms import add_service_errors
 
 from . import services
@@ -52,8 +53,12 @@ def devices(request: HttpRequest) -> HttpResponse:
         else:
             form = DeviceForm()
     tokens = DeviceToken.objects.filter(user=request.user)
+    # Times in the patient's own zone; a clinician's devices have no patient's zone: UTC, named.
+    patient = (getattr(request.user, "patient_profile", None)
+               if request.user.role == Role.PATIENT else None)
     response = render(request, "api/devices.html",
-                      {"form": form, "tokens": tokens, "created": created, "raw_token": raw})
+                      {"form": form, "tokens": tokens, "created": created, "raw_token": raw,
+                       "patient": patient})
     response["Cache-Control"] = "no-store"  # the page may carry a token
     return response
 

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_a11y import AccessibleAdminMixin
+
 
 def _valid_pk(field, raw: str):
     try:
@@ -24,7 +26,7 @@ def _valid_pk(field, raw: str):
     return value
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(AccessibleAdminMixin, SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         _valid_pk(self.model._meta.pk, object_id)
         return super().history_view(request, object_id, extra_context)

@@ -46,3 +46,48 @@ def to_utc(day: dt.date, time_of_day: dt.time, tz: zoneinfo.ZoneInfo) -> dt.date
 def local_day(instant: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.date:
     """The patient's calendar day at ``instant``."""
     return instant.astimezone(tz).date()
+
+
+# --- Showing a time: the one rule -------------------------------------------------------------
+# A time is shown in the zone of the patient whose data it is (to the patient and to their
+# clinicians alike), in one of these formats, never as raw UTC or ISO. Where it could confuse
+# (a clinician reading a patient's data), the zone is named: "17:59 (New York time)".
+FORMATS = ("datetime", "date", "time", "short")
+
+
+def zone_name(zone: str | dt.tzinfo) -> str:
+    """A zone as people say it: "America/New_York" is "New York time", UTC is "UTC"."""
+    key = getattr(zone, "key", None) or str(zone)
+    if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):
+        return "UTC"
+    return key.rsplit("/", 1)[-1].replace("_", " ") + " time"
+
+
+def local_text(value: dt.datetime, zone: str | dt.tzinfo, kind: str = "datetime", *,
+               label: bool = False) -> str:
+    """``value`` (an aware datetime) as wall-clock text in ``zone`` (an IANA name or tzinfo):
+
+    - ``datetime``: "Wed 7 Oct 2026, 17:59"
+    - ``date``: "Wed 7 Oct 2026"
+    - ``time``: "17:59"
+    - ``short``: "Wed 7 Oct, 17:59" (lists where the year goes without saying)
+
+    ``label`` adds the zone: "17:59 (New York time)". A naive datetime is refused: it has no
+    instant to convert.
+    """
+    if value.tzinfo is None:
+        raise ValueError("local_text needs an aware datetime")
+    tz = zoneinfo.ZoneInfo(zone) if isinstance(zone, str) else zone
+    local = value.astimezone(tz)
+    day = f"{local:%a} {local.day} {local:%b}"
+    if kind == "datetime":
+        text = f"{day} {local.year}, {local:%H:%M}"
+    elif kind == "date":
+        text = f"{day} {local.year}"
+    elif kind == "time":
+        text = f"{local:%H:%M}"
+    elif kind == "short":
+        text = f"{day}, {local:%H:%M}"
+    else:
+        raise ValueError(f"unknown time format {kind!r}; one of {FORMATS}")
+    return f"{text} ({zone_name(tz)})" if label else text

@@ -174,11 +174,12 @@ def test_the_clinicians_alert_page_shows_the_ladder_in_the_patients_zone(
     [alert] = lifecycle.findings_record(patient=patient, findings=[reaction()], now=NOW)
     url = reverse("alerts:patient_alerts", args=[patient.pk])
     html = clinician_client.get(url).content.decode()
-    assert "Escalates to the care team and the escalation contact at 24 Nov 10:15 GMT" in html
+    assert ("Escalates to the care team and the escalation contact at Tue 24 Nov, 10:15 "
+            "(London time)") in html
 
     escalation.escalations_sweep(now=NOW + 15 * MIN)
     html = clinician_client.get(url).content.decode()
-    assert "Escalated 24 Nov 10:15 GMT to 1 people" in html
+    assert "Escalated Tue 24 Nov, 10:15 (London time) to 1 people" in html
     assert f'id="alert-{alert.pk}"' in html
 
 

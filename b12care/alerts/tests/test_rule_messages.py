@@ -13,15 +13,18 @@ from b12care.alerts.tests.test_rules import NOW, START, days, dose, hours, inj, 
 
 
 def test_a_systemic_reaction_tells_the_patient_to_call_emergency_services():
-    data = PatientData(1, injections=(inj(id=7, taken_at=NOW - hours(3), reactions={
-        "breathing_difficulty", "face_throat_swelling", "rash"}),))
+    # The time is the patient's own (New York: 07:00 UTC is 02:00 EST), its zone named.
+    data = PatientData(1, timezone="America/New_York", injections=(inj(
+        id=7, taken_at=NOW - hours(3), reactions={
+            "breathing_difficulty", "face_throat_swelling", "rash"}),))
     assert run("systemic_reaction", data) == [Finding(
         rule="systemic_reaction", severity="emergency", dedup_key="systemic_reaction:injection:7",
         patient_message=(
             "You reported a possible serious allergic reaction after your injection. Call "
             "emergency services now if you have difficulty breathing, swelling of your face, "
             "lips or throat, or feel faint."),
-        clinician_message=("Possible anaphylaxis after the injection at 2026-11-24 07:00 UTC: "
+        clinician_message=("Possible anaphylaxis after the injection at Tue 24 Nov 2026, 02:00 "
+                           "(New York time): "
                            "breathing difficulty, face throat swelling."),
         evidence=("breathing_difficulty", "face_throat_swelling"),
     )]
@@ -77,17 +80,25 @@ def test_low_potassium_names_the_lowest_value_its_date_and_the_limit():
         lab(rules.LOINC_POTASSIUM, "3.20", START + days(1), id=5)))
     assert run("potassium_low", data) == [Finding(
         rule="potassium_low", severity="urgent", dedup_key="potassium_low", patient_message="",
-        clinician_message=("Potassium 3.2 mmol/L on 2026-11-22 (below 3.5) in the first 14 "
+        clinician_message=("Potassium 3.2 mmol/L on Sun 22 Nov 2026 (below 3.5) in the first 14 "
                            "days of treatment."),
         evidence=("lab:6", "lab:5"),
     )]
+
+
+def test_a_date_in_a_message_is_the_patients_own_day():
+    # 22:00 UTC on 23 November is already 24 November in Auckland (UTC+13 in summer).
+    data = PatientData(1, timezone="Pacific/Auckland",
+                       labs=(lab(rules.LOINC_HB, "7.40", NOW - hours(12), id=9),))
+    assert run("hb_critical", data)[0].clinician_message == (
+        "Haemoglobin 7.4 g/dL on Tue 24 Nov 2026 (below 8).")
 
 
 def test_a_critical_haemoglobin_names_the_value_and_the_limit():
     data = PatientData(1, labs=(lab(rules.LOINC_HB, "7.40", NOW - days(1), id=9),))
     assert run("hb_critical", data) == [Finding(
         rule="hb_critical", severity="review", dedup_key="hb_critical", patient_message="",
-        clinician_message="Haemoglobin 7.4 g/dL on 2026-11-23 (below 8).", evidence=("lab:9",),
+        clinician_message="Haemoglobin 7.4 g/dL on Mon 23 Nov 2026 (below 8).", evidence=("lab:9",),
     )]
 
 
@@ -157,7 +168,7 @@ def test_missed_doses_count_each_kind_and_give_the_oldest_due_date():
         rule="missed_doses", severity="review", dedup_key="missed_doses",
         patient_message=MISSED,
         clinician_message=("Missed doses: 2 induction dose(s) more than 24 h late; 2 maintenance "
-                           "doses missed (oldest due 2026-11-04)."),
+                           "doses missed (oldest due Wed 4 Nov 2026)."),
         evidence=("dose:1", "dose:2", "dose:3", "dose:4"),
     )]
 
@@ -168,6 +179,6 @@ def test_one_very_late_maintenance_dose_is_named_as_such():
         rule="missed_doses", severity="review", dedup_key="missed_doses",
         patient_message=MISSED,
         clinician_message=("Missed doses: a maintenance dose more than 14 days late (oldest due "
-                           "2026-11-04)."),
+                           "Wed 4 Nov 2026)."),
         evidence=("dose:3",),
     )]
