@@ -88,6 +88,7 @@ SKIPPED = {
     "session_status": "JSON polled by the session-timeout script",
     "session_keep_alive": POST_ONLY,
     "clinic:note_add": POST_ONLY,
+    "clinic:invite_resend": POST_ONLY,
     "alerts:inbox_read": POST_ONLY,
     "alerts:snooze": POST_ONLY,
     "alerts:acknowledge": POST_ONLY,
