@@ -146,7 +146,8 @@ def _days_from(rec: Recurrence, dtstart_day: dt.date) -> Iterator[dt.date]:
     open_rec = Recurrence(rec.repeat, rec.interval, tuple(rec.weekdays), None, rec.until)
     rule = rrulestr(
         build_rrule(open_rec, first_day=dtstart_day),
-        dtstart=dt.datetime.combine(dtstart_day, dt.time(0)),
+        # Only the occurrences' dates are used: any time of day gives the same days.
+        dtstart=dt.datetime.combine(dtstart_day, dt.time(0)),  # pragma: no mutate (dates only)
     )
     for occurrence in rule:
         yield occurrence.date()
@@ -189,7 +190,8 @@ def phase_days(plan: PhasePlan, span: PhaseSpan) -> Iterator[dt.date]:
 def phase_spans(plans: Sequence[PhasePlan]) -> list[PhaseSpan]:
     """Chain the phases: each later phase continues from the end of the one before it."""
     spans: list[PhaseSpan] = []
-    previous_end: dt.date | None = None
+    # Read only from the second phase on, after the first has set it (index 0 decides first).
+    previous_end: dt.date | None = None  # pragma: no mutate (initial value never read)
     for index, plan in enumerate(plans):
         if plan.start_day is not None:
             anchor, include = plan.start_day, True
@@ -204,9 +206,8 @@ def phase_spans(plans: Sequence[PhasePlan]) -> list[PhaseSpan]:
                 last = None
                 for last in phase_days(plan, span):  # noqa: B007 - finite by count/until
                     pass
+                # phase_days stops at ended_on, so the last dose is never after it
                 end = last if last is not None else (plan.ended_on or anchor)
-                if plan.ended_on is not None and plan.ended_on < end:
-                    end = plan.ended_on
             elif plan.ended_on is not None:
                 end = plan.ended_on
         span = PhaseSpan(anchor, include, end)
@@ -238,7 +239,8 @@ def plan_slots(
     horizon_end = now + horizon
     slots: list[PlannedSlot] = []
     ahead = 0
-    for index, (plan, span) in enumerate(zip(plans, spans, strict=True)):
+    # phase_spans gives exactly one span per plan: ``strict`` never fails.
+    for index, (plan, span) in enumerate(zip(plans, spans, strict=True)):  # pragma: no mutate
         for sequence, day in enumerate(phase_days(plan, span), start=1):
             due = to_utc(day, plan.time_of_day, tz)
             if due > horizon_end and ahead >= min_ahead:
@@ -258,7 +260,9 @@ def next_slots(plans: Sequence[PhasePlan], tz: zoneinfo.ZoneInfo, *, after: dt.d
         if slot.due_at > after:
             found.append(slot)
             if len(found) == limit:
-                break
+                # A safeguard: plan_slots with min_ahead=limit and no horizon already
+                # stops after ``limit`` doses after ``after``.
+                break  # pragma: no mutate (equivalent: nothing follows)
     return found
 
 

@@ -62,7 +62,8 @@ class DoseFact:
     due_at: dt.datetime
     phase_kind: str  # "induction" | "maintenance" | "other"
     status: str  # "open" | "taken" | "missed" | "skipped"
-    grace_end: dt.datetime | None = None  # the dose's deadline (None: its due time)
+    # The dose's deadline (None: its due time); read only as ``grace_end or due_at``.
+    grace_end: dt.datetime | None = None  # pragma: no mutate (annotation; falsy default)
 
     def missed_at(self, now: dt.datetime) -> bool:
         """Missed by ``now``: marked missed, or still open after its deadline (a dose due an
@@ -94,7 +95,7 @@ class Finding:
     evidence: tuple[str, ...] = ()
 
 
-Rule = Callable[..., list[Finding]]
+Rule = Callable[..., list[Finding]]  # pragma: no mutate (a type alias for annotations only)
 
 
 @dataclass(frozen=True)

@@ -427,3 +427,23 @@ def _due(minutes_from_due: int) -> bool:
 ])
 def test_a_dose_is_offered_for_logging_only_in_its_window_or_once_overdue(minutes, due):
     assert _due(minutes) is due
+
+
+@pytest.mark.parametrize("due_day, phrase", [
+    (8, "overdue by 2 days"), (9, "overdue by 1 day"), (10, "due today"), (11, "due tomorrow"),
+    (12, "due in 2 days"), (13, "due in 3 days"),
+])
+def test_due_phrases_either_side_of_today_and_tomorrow(due_day, phrase):
+    now = utc(2026, 1, 10, 12)
+    assert s.due_phrase(utc(2026, 1, due_day, 9), now=now, tz=LONDON) == phrase
+
+
+def test_a_skipped_dose_does_not_stop_the_count_of_the_doses_after_it():
+    grace = dt.timedelta(days=1)
+    doses = [
+        s.DoseOutcome(utc(2026, 1, 1, 9), None, True, grace),  # skipped by the clinician
+        s.DoseOutcome(utc(2026, 1, 3, 9), utc(2026, 1, 3, 9), False, grace),  # on time
+        s.DoseOutcome(utc(2026, 1, 5, 9), None, False, grace),  # missed
+    ]
+    result = s.adherence(doses, now=utc(2026, 1, 10, 12))
+    assert (result.on_time, result.due, result.percent) == (1, 2, 50)

@@ -498,3 +498,46 @@ def test_a_blood_count_taken_just_now_is_the_latest_one():
         lab(rules.LOINC_HB, "9.1", NOW, id=2)))
     [finding] = run("no_hb_mcv_improvement", data)
     assert "Hb 9 → 9.1 g/dL" in finding.clinician_message
+
+
+def site_answer(sore_after, signs=()):
+    """An injection 3 days ago whose record was never updated, and a site follow-up answer
+    "still painful, hot or swollen" given ``sore_after`` the injection."""
+    taken = NOW - dt.timedelta(days=3)
+    return PatientData(1, injections=(InjectionFact(
+        id=1, taken_at=taken, reactions=frozenset(signs), site="left_deltoid",
+        reported_at=taken, site_sore_at=taken + sore_after),))
+
+
+@pytest.mark.parametrize("later, fires", [
+    (dt.timedelta(hours=48) - SECOND, False), (dt.timedelta(hours=48), False),
+    (dt.timedelta(hours=48) + SECOND, True),
+])
+def test_a_site_follow_up_answer_alerts_only_more_than_48_h_after_the_injection(later, fires):
+    assert bool(run("injection_site_infection", site_answer(later))) is fires
+
+
+def test_the_dashboard_names_each_rule_in_a_few_words():
+    # The clinician's dashboard row shows these (b12care/alerts/selectors.rule_short_name);
+    # a rule made without one shows its full name (short is empty).
+    assert {code: spec.short for code, spec in rules.REGISTRY.items()} == {
+        "systemic_reaction": "Possible allergic reaction",
+        "neuro_worsening": "Nerve symptoms worse",
+        "new_visual_symptoms": "New vision problem",
+        "early_palpitations_weakness": "Palpitations or weakness early",
+        "potassium_low": "Potassium low",
+        "hb_critical": "Haemoglobin very low",
+        "no_retic_rise": "No reticulocyte rise",
+        "no_hb_mcv_improvement": "Hb/MCV not improving",
+        "injection_site_infection": "Injection site problem",
+        "missed_doses": "Missed doses",
+    }
+    assert rules.RuleSpec("x", "X", rules.REVIEW, rules.hb_critical).short == ""
+
+
+def test_a_disabled_rule_leaves_the_rules_after_it_running():
+    data = PatientData(1, labs=(lab(rules.LOINC_HB, "7", NOW - dt.timedelta(days=1)),))
+    assert list(rules.REGISTRY).index("systemic_reaction") < list(rules.REGISTRY).index(
+        "hb_critical")
+    findings = rules.run_rules(data, now=NOW, config={"systemic_reaction": None})
+    assert [finding.rule for finding in findings] == ["hb_critical"]

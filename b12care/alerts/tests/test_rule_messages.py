@@ -182,3 +182,40 @@ def test_one_very_late_maintenance_dose_is_named_as_such():
                            "Wed 4 Nov 2026)."),
         evidence=("dose:3",),
     )]
+
+
+SITE_ADVICE = "Do not inject into that site again until it has been checked. Contact your clinic."
+
+
+def test_a_site_still_sore_at_the_follow_up_gives_the_whole_hours_until_that_answer():
+    taken = NOW - days(3)
+    data = PatientData(1, injections=(rules.InjectionFact(
+        id=4, taken_at=taken, reactions=frozenset({"redness"}), reported_at=taken,
+        site="right_thigh", site_sore_at=taken + hours(49)),))
+    assert run("injection_site_infection", data) == [Finding(
+        rule="injection_site_infection", severity="review",
+        dedup_key="injection_site:injection:4", patient_message=SITE_ADVICE,
+        clinician_message=("Injection site (right thigh) still painful, hot or swollen (site "
+                           "follow-up) 49 h after the injection: possible infection."),
+    )]
+
+
+def test_signs_ticked_on_the_record_are_named_with_the_record_s_hours_over_a_follow_up():
+    taken = NOW - days(3)
+    data = PatientData(1, injections=(rules.InjectionFact(
+        id=4, taken_at=taken, reactions=frozenset({"redness", "swelling"}),
+        reported_at=taken + hours(50), site="left_deltoid", site_sore_at=taken + hours(49)),))
+    [finding] = run("injection_site_infection", data)
+    assert finding.clinician_message == (
+        "Injection site (left deltoid) still redness, swelling 50 h after the injection: "
+        "possible infection.")
+
+
+def test_a_yes_at_the_post_dose_check_in_alone_is_a_possible_anaphylaxis():
+    data = PatientData(1, injections=(rules.InjectionFact(
+        id=8, taken_at=NOW - hours(2), reactions=frozenset(), reported_at=NOW - hours(2),
+        site="left_deltoid", checkin_reaction=True),))
+    [finding] = run("systemic_reaction", data)
+    assert finding.clinician_message == ("Possible anaphylaxis after the injection at "
+                                         "2026-11-24 08:00 UTC: post-dose check-in.")
+    assert finding.evidence == ("post-dose check-in",)
