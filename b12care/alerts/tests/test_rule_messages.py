@@ -217,5 +217,5 @@ def test_a_yes_at_the_post_dose_check_in_alone_is_a_possible_anaphylaxis():
         site="left_deltoid", checkin_reaction=True),))
     [finding] = run("systemic_reaction", data)
     assert finding.clinician_message == ("Possible anaphylaxis after the injection at "
-                                         "2026-11-24 08:00 UTC: post-dose check-in.")
+                                         "Tue 24 Nov 2026, 08:00 (UTC): post-dose check-in.")
     assert finding.evidence == ("post-dose check-in",)
