@@ -42,7 +42,7 @@ def test_a_clinician_assigns_a_regimen_and_the_patient_logs_dose_one(browser_pag
         login_as(page, live_server, "pat@example.org", settings.DEMO_PASSWORD)
         next_dose = page.get_by_test_id("next-dose")
         assert "Induction dose 1 of 6 due today" in " ".join(next_dose.inner_text().split())
-        next_dose.get_by_role("link", name="Log this dose").click()
+        next_dose.get_by_role("link", name="Log with more details").click()
 
         suggested = page.get_by_test_id("suggested-site").inner_text()
         assert "Left outer thigh (vastus lateralis)" in suggested
