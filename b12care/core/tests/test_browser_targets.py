@@ -53,3 +53,53 @@ def test_every_control_on_the_main_patient_pages_is_at_least_44_px(browser_page,
             offenders[path] = found
     assert not offenders, "Controls smaller than 44×44 px:\n" + "\n".join(
         f"{path}: {', '.join(found)}" for path, found in offenders.items())
+
+
+# WCAG contrast of two computed CSS colours ("rgb(r, g, b)" or "rgba(r, g, b, a)"); a
+# translucent foreground (Bootstrap's 55 % white nav links) is blended over the background.
+CONTRAST = """([fg, bg]) => {
+  const parse = (css) => { const v = css.match(/[\\d.]+/g).map(Number);
+    return {rgb: v.slice(0, 3), a: v.length > 3 ? v[3] : 1}; };
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map(v => {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const f = parse(fg), b = parse(bg);
+  const mixed = f.rgb.map((c, i) => f.a * c + (1 - f.a) * b.rgb[i]);
+  const [x, y] = [lum(mixed), lum(b.rgb)];
+  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+}"""
+
+
+def contrast(page, fg: str, bg: str) -> float:
+    return round(page.evaluate(CONTRAST, [fg, bg]), 2)
+
+
+def test_nav_links_text_and_control_borders_have_enough_contrast(browser_page, live_server,
+                                                                 demo):
+    page = browser_page
+    login_as(page, live_server, demo.user.email, settings.DEMO_PASSWORD)
+    page.set_viewport_size({"width": 1280, "height": 900})  # the top bar's links show
+    page.goto(live_server.url + "/injections/log/")
+    bar = page.evaluate("getComputedStyle(document.querySelector('nav.navbar')).backgroundColor")
+    links = page.locator("nav.navbar .nav-link")
+    for i in range(links.count()):
+        colour = links.nth(i).evaluate("e => getComputedStyle(e).color")
+        assert contrast(page, colour, bar) >= 4.5, (links.nth(i).inner_text(), colour, bar)
+    # The keyboard focus ring on the bar (skip link, then the first link) is thick and clear.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    ring = page.evaluate("(() => { const s = getComputedStyle(document.activeElement); return "
+                         "[s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]; })()")
+    assert ring[0] == "solid" and ring[1] >= 3 and contrast(page, ring[2], bar) >= 3, ring
+    # An unticked box and a text box must be seen as controls against the white page (3:1).
+    for selector in (".form-check-input:not(:checked)", ".form-control"):
+        border = page.locator(selector).first.evaluate(
+            "e => getComputedStyle(e).borderTopColor")
+        assert contrast(page, border, "rgb(255, 255, 255)") >= 3, (selector, border)
+    # Tabs and pills: the brand colour, not Bootstrap's blue.
+    page.goto(live_server.url + "/diary/")
+    active = page.locator(".nav-pills .nav-link.active").evaluate(
+        "e => getComputedStyle(e).backgroundColor")
+    assert active == "rgb(11, 92, 122)"
