@@ -73,7 +73,8 @@ class LocalDateTimeField(forms.DateTimeField):
 
 class Disclosure(Fieldset):
     """A fieldset behind a ``<details>`` summary (one tap opens it), open when one of its
-    fields has an error. ``hint(form)`` says on the summary line what is inside."""
+    fields has an error or the entry needs a confirmation. ``hint(form)`` says on the summary
+    line what is inside."""
 
     template = "injections/_disclosure.html"
 
@@ -83,7 +84,10 @@ class Disclosure(Fieldset):
 
     def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
         names = [name for name in self.fields if isinstance(name, str)]
-        self.open = form.is_bound and any(name in form.errors for name in names)
+        # Open on an error in it, or when the guard rails ask about the entry (the dose is in
+        # here: the patient may want to correct it rather than confirm it).
+        self.open = form.is_bound and (any(name in form.errors for name in names)
+                                       or getattr(form, "needs_confirmation", False))
         self.hint = self.hint_of(form) if self.hint_of else ""
         return super().render(form, context, template_pack, **kwargs)
 

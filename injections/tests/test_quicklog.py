@@ -123,6 +123,8 @@ def test_a_due_dose_is_logged_from_the_home_with_one_tap(patient_client, patient
     with time_machine.travel(NOW, tick=False):
         home = patient_client.get(reverse("patient_home")).content.decode()
         assert "Taken now" in home
+        log = patient_client.get(reverse("injections:log")).content.decode()
+        assert re.search(r'<details class="form-disclosure[^"]*">', log)  # folded
         form = quick_form(home)
         assert (form["lot_number"], form["administered_by"]) == ("LOT7", "carer")
         action = form.pop("action")
@@ -151,4 +153,7 @@ def test_a_guard_rail_question_opens_the_full_form_instead_of_saving(patient_cli
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="dose-check"' in page and "Save injection" in page
+    # "Product and batch", folded on a new form, is open to correct the dose.
+    assert re.search(r'<details class="form-disclosure[^"]*" open>', page)
+    assert 'value="2"' in page  # what was sent is kept
     assert not Injection.objects.filter(patient=patient).exists()
