@@ -3,8 +3,9 @@
 The home shows a small form whose values are decided here, from facts the home has already
 read (the last injection, the due dose's phase, the site suggestion, whether the patient may
 inject themselves). It posts to the full log form's view, so the entry goes through the same
-form, guard rails (plausibility.py) and service (``services.injection_record``) with the same
-idempotency token; a guard-rail question re-opens the full form with the question shown.
+form, guard rails (plausibility.py) and service (``services.injection_record``), with a form
+token of its own as the full form has (a double tap records one injection); a guard-rail
+question opens the full form with the question shown, and nothing is saved until answered.
 Nothing here touches the database.
 """
 
