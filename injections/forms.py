@@ -6,6 +6,7 @@ import datetime as dt
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Field, Fieldset, Layout
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
 
 from b12care.accounts.models import PatientProfile
@@ -16,9 +17,11 @@ from .models import (
     LOCAL_REACTIONS,
     SYSTEMIC_REACTIONS,
     AdministeredBy,
+    DoseUnit,
     EndKind,
     Injection,
     Phase,
+    Product,
     ProtocolTemplate,
     Site,
     SuitabilityAssessment,
@@ -66,6 +69,37 @@ class LocalDateTimeField(forms.DateTimeField):
                                       what="This date")
         naive = result.replace(tzinfo=None)
         return scheduling.to_utc(naive.date(), naive.time(), self.tz)
+
+
+class Disclosure(Fieldset):
+    """A fieldset behind a ``<details>`` summary (one tap opens it), open when one of its
+    fields has an error or the entry needs a confirmation. ``hint(form)`` says on the summary
+    line what is inside."""
+
+    template = "injections/_disclosure.html"
+
+    def __init__(self, legend, *fields, hint=None, **kwargs):
+        super().__init__(legend, *fields, **kwargs)
+        self.hint_of = hint
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        names = [name for name in self.fields if isinstance(name, str)]
+        # Open on an error in it, or when the guard rails ask about the entry (the dose is in
+        # here: the patient may want to correct it rather than confirm it).
+        self.open = form.is_bound and (any(name in form.errors for name in names)
+                                       or getattr(form, "needs_confirmation", False))
+        self.hint = self.hint_of(form) if self.hint_of else ""
+        return super().render(form, context, template_pack, **kwargs)
+
+
+def _product_hint(form) -> str:
+    """"1 mg hydroxocobalamin, batch AB12" from what the form holds now."""
+    product, dose, unit, lot = (form[name].value() for name in
+                                ("product", "dose", "unit", "lot_number"))
+    words = [str(_plain_decimal(dose) or ""), dict(DoseUnit.choices).get(unit, ""),
+             dict(Product.choices).get(product, "").lower()]
+    hint = " ".join(word for word in words if word)
+    return f"{hint}, batch {lot}" if lot else hint
 
 
 class ConfirmableForm(forms.Form):
@@ -122,6 +156,12 @@ class InjectionForm(ConfirmableForm, forms.ModelForm):
         label="At the injection site", required=False, widget=forms.CheckboxSelectMultiple,
         choices=list(LOCAL_REACTIONS.items()),
     )
+    # The 0-10 scale of large buttons the symptom diary has (injections/_scale_field.html).
+    pain = forms.TypedChoiceField(
+        label="How painful was it?", required=False, widget=forms.RadioSelect,
+        choices=[(n, str(n)) for n in range(11)], coerce=int, empty_value=None,
+        help_text="0 = no pain, 10 = worst pain imaginable (optional).",
+    )
     systemic_reactions = forms.MultipleChoiceField(
         label="Anywhere else", required=False, widget=forms.CheckboxSelectMultiple,
         choices=list(SYSTEMIC_REACTIONS.items()),
@@ -137,7 +177,6 @@ class InjectionForm(ConfirmableForm, forms.ModelForm):
             "site": forms.RadioSelect,
             "administered_by": forms.RadioSelect,
             "expiry_date": date_widget(),
-            "pain": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {"taken_at": "When was it given?", "site": "Where was it given?",
@@ -147,7 +186,6 @@ class InjectionForm(ConfirmableForm, forms.ModelForm):
             "lot_number": "Printed on the ampoule or box (optional).",
             "expiry_date": "Printed on the ampoule or box (optional). We warn you if it has "
             "passed.",
-            "pain": "0 = no pain, 10 = worst pain imaginable (optional).",
         }
 
     def __init__(self, *args, patient: PatientProfile, allow_self: bool, self_reason: str = "",
@@ -172,16 +210,18 @@ class InjectionForm(ConfirmableForm, forms.ModelForm):
                 tzinfo=None, second=0, microsecond=0)
         self.fields["site"].choices = list(Site.choices)
         self.offer_self(allow_self, self_reason)
-        self.fields["pain"].min_value = 0
         if "dose" in self.initial:
             self.initial["dose"] = _plain_decimal(self.initial["dose"])
         self.helper = _helper(
             "form_token", "confirmed_for",
             Field("taken_at"),
-            "site",
+            Field("site", template="injections/_chips_field.html"),
             "administered_by",
-            Fieldset("Product and batch", "product", "dose", "unit", "lot_number", "expiry_date"),
-            Fieldset("How did it go?", "pain", "local_reactions", "systemic_reactions", "notes"),
+            Disclosure("Product and batch", "product", "dose", "unit", "lot_number",
+                       "expiry_date", hint=_product_hint),
+            Fieldset("How did it go?", Field("pain", template="injections/_scale_field.html"),
+                     Field("local_reactions", wrapper_class="mb-3 checks-grid"),
+                     Field("systemic_reactions", wrapper_class="mb-3 checks-grid"), "notes"),
         )
 
     def clean(self):

@@ -25,7 +25,7 @@ from b12care.accounts.models import PatientProfile, Role
 from b12care.core import clock, events
 from b12care.core.forms import add_service_errors
 
-from . import drafts, entry, scheduling, selectors, services
+from . import drafts, entry, quicklog, scheduling, selectors, services
 from .forms import (
     AssessmentForm,
     InjectionForm,
@@ -60,8 +60,10 @@ def _log(request: HttpRequest, patient: PatientProfile, *, done_url: str,
     now = timezone.now()
     form = readiness = None
     if request.method == "POST":
-        readiness = entry.readiness_for_choice(patient, request.POST.get("administered_by"))
-        form = InjectionForm(request.POST, patient=patient,
+        # The home's one-tap "Taken now" posts here too: same form, guard rails and service.
+        data = quicklog.with_taken_now(request.POST, now=now, tz=patient.tz)
+        readiness = entry.readiness_for_choice(patient, data.get("administered_by"))
+        form = InjectionForm(data, patient=patient,
                              allow_self=readiness.ready if readiness else True,
                              checker=functools.partial(entry.log_verdict, patient,
                                                        on_behalf=request.user.role != Role.PATIENT))

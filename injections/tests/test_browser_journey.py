@@ -1,7 +1,7 @@
 """The core loop in a real browser (390 px wide): a clinician assigns the no-neuro
 hydroxocobalamin template to a new patient in Sydney; the patient sees dose 1 of 6 due, logs
 it with the suggested site, and the home then shows dose 2 on the right local date (not yet
-due: no "Log this dose")."""
+due: no "Taken now")."""
 
 import datetime as dt
 
@@ -42,7 +42,7 @@ def test_a_clinician_assigns_a_regimen_and_the_patient_logs_dose_one(browser_pag
         login_as(page, live_server, "pat@example.org", settings.DEMO_PASSWORD)
         next_dose = page.get_by_test_id("next-dose")
         assert "Induction dose 1 of 6 due today" in " ".join(next_dose.inner_text().split())
-        next_dose.get_by_role("link", name="Log this dose").click()
+        next_dose.get_by_role("link", name="Log with more details").click()
 
         suggested = page.get_by_test_id("suggested-site").inner_text()
         assert "Left outer thigh (vastus lateralis)" in suggested
@@ -53,10 +53,10 @@ def test_a_clinician_assigns_a_regimen_and_the_patient_logs_dose_one(browser_pag
         assert page.get_by_text("Injection recorded for induction dose 1 of 6").is_visible()
         card = page.get_by_test_id("next-dose")
         next_dose = " ".join(card.inner_text().split())
-        # Dose 2 is not due yet (its window opens Thu): no "Log this dose", only the date.
+        # Dose 2 is not due yet (its window opens Thu): no "Taken now", only the date.
         assert "Next dose: Fri 27 Nov (due in 2 days)" in next_dose
         assert "Induction dose 2 of 6 at 08:00" in next_dose  # Thu 26 Nov 21:00 UTC
-        assert card.get_by_role("link", name="Log this dose").count() == 0
+        assert card.get_by_role("button", name="Taken now").count() == 0
         assert card.get_by_role("link", name="Log an injection").is_visible()
 
     injection = Injection.objects.get()

@@ -1,5 +1,5 @@
 """Guard rails through the forms: the patient's log form, the clinician's phase form, the
-admin's template and regimen phases, and the home's "Log this dose" only when it is due."""
+admin's template and regimen phases, and the home's one-tap "Taken now" only when it is due."""
 
 import datetime as dt
 from decimal import Decimal
@@ -157,7 +157,7 @@ def test_correcting_an_early_dose_keeps_its_answer(patient_client, far_dose):
     assert injection.timing == "early" and injection.planned_dose is not None
 
 
-# --- The home: "Log this dose" only when it is due ---------------------------------------------
+# --- The home: "Taken now" only when it is due ---------------------------------------------------
 
 def test_a_dose_47_days_away_has_no_log_this_dose_button(patient_client, far_dose):
     page = patient_client.get(reverse("patient_home")).content.decode()
@@ -167,9 +167,10 @@ def test_a_dose_47_days_away_has_no_log_this_dose_button(patient_client, far_dos
         in page
 
 
-def test_a_dose_whose_window_is_open_has_the_log_this_dose_button(patient_client, regimen):
+def test_a_dose_whose_window_is_open_has_the_taken_now_button(patient_client, regimen):
     page = patient_client.get(reverse("patient_home")).content.decode()
-    assert "Log this dose" in page and "Next dose:" not in page
+    assert "Taken now" in page and "Log with more details" in page
+    assert "Next dose:" not in page
 
 
 # --- The clinician's phase form ----------------------------------------------------------------

@@ -24,6 +24,57 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+# Touch targets (issue J, WCAG 2.2 2.5.5): at least 44×44 CSS px.
+MIN_TARGET = 44
+# The tap target of each visible control: a tick box or radio counts with its label (the label
+# ticks it; the CSS makes the pair one full-width row), a chip or scale button is the label of a
+# visually hidden radio, a "stretched" link covers its row. The skip link is 1 px until it has
+# focus (then a 44 px button).
+MEASURE = """() => {
+  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, '
+    + '[tabindex]:not([tabindex="-1"])';
+  const box = (r) => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+  const union = (a, b) => ({left: Math.min(a.left, b.left), top: Math.min(a.top, b.top),
+    right: Math.max(a.right, b.right), bottom: Math.max(a.bottom, b.bottom)});
+  const out = [];
+  for (const el of document.querySelectorAll(sel)) {
+    if (el.matches('.visually-hidden-focusable') || el.closest('[hidden]')) continue;
+    const own = el.getBoundingClientRect();
+    let r = box(own);
+    if (el.matches('input[type=radio], input[type=checkbox]')) {
+      const label = el.labels && el.labels[0];
+      if (label) {
+        const l = label.getBoundingClientRect();
+        if (l.width === 0) continue;  // inside a closed disclosure
+        r = el.matches('.btn-check') ? box(l) : union(r, box(l));
+      }
+    } else if (el.matches('.stretched-link') && el.offsetParent) {
+      r = box(el.offsetParent.getBoundingClientRect());  // the whole row is the link
+    } else if (own.width === 0 || own.height === 0) {
+      continue;  // not rendered (closed menu, closed disclosure)
+    }
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden') continue;
+    const w = Math.round(r.right - r.left), h = Math.round(r.bottom - r.top);
+    const name = (el.getAttribute('aria-label') || el.innerText || el.value || el.name || '')
+      .trim().replace(/\\s+/g, ' ').slice(0, 40);
+    out.push({tag: el.tagName.toLowerCase() + (el.type ? '[' + el.type + ']' : ''), name, w, h});
+  }
+  return out;
+}"""
+
+
+def too_small(page) -> list[str]:
+    """Each visible control of the page smaller than 44×44 px, named, with its size."""
+    return [f"{c['tag']} “{c['name']}” {c['w']}×{c['h']}" for c in page.evaluate(MEASURE)
+            if c["w"] < MIN_TARGET or c["h"] < MIN_TARGET]
+
+
+def open_disclosures(page) -> None:
+    """Open every <details> so the controls behind them are measured too."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+
+
 def chromium_available() -> bool:
     return os.path.exists(CHROMIUM) or shutil.which(CHROMIUM) is not None
 
