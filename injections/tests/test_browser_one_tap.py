@@ -2,8 +2,6 @@
 diary check-in and a message read from the bottom navigation bar. Every tap is counted."""
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -20,6 +18,7 @@ from b12care.core.tests.browser import (
     open_disclosures,
     too_small,
 )
+from b12care.core.tests.browser import shot as browser_shot
 from injections import services
 from injections.models import Injection
 from symptoms.models import CheckIn
@@ -28,14 +27,11 @@ from .conftest import NOW, injection_values
 
 pytestmark = pytest.mark.browser
 
-SHOTS = os.environ.get("B12_SCREENSHOTS")  # a folder: save PNGs of each page for review
 EARLIER = NOW - dt.timedelta(days=10)
 
 
 def shot(page, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"jphone-{name}.png"), full_page=True)
+    browser_shot(page, name, prefix="jphone-")
 
 
 class Taps:

@@ -1,23 +1,19 @@
 """Browser journey (390×844 phone): a patient reports anaphylaxis signs and is told at once
 what to do; the clinician sees one urgent alert and acknowledges it."""
 
-import os
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from b12care.core.tests.browser import click_and_wait, login_as
+from b12care.core.tests.browser import shot as browser_shot
 
 pytestmark = pytest.mark.browser
 
-SHOTS = os.environ.get("B12_SCREENSHOTS")  # a folder: save PNGs of each page for review
 
 
 def shot(page, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"alerts-{name}.png"), full_page=True)
+    browser_shot(page, name, prefix="alerts-")
 
 
 def test_a_patient_reporting_breathing_difficulty_is_told_to_call_999_and_the_clinician_acts(

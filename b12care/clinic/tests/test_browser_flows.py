@@ -3,27 +3,23 @@ diary question inside its card's border, each lab value beside its name, the rev
 timeline filters."""
 
 import datetime as dt
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from b12care.core.tests.browser import DESKTOP, PHONE, click_and_wait, login_as
+from b12care.core.tests.browser import shot as browser_shot
 from labs.models import Analyte
 from labs.services import result_record
 
 pytestmark = pytest.mark.browser
 
-SHOTS = os.environ.get("B12_SCREENSHOTS")  # a folder: save PNGs of each page for review
 
 
 def shot(page, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"flows-{name}.png"), full_page=True)
+    browser_shot(page, name, prefix="flows-")
 
 
 def box(locator) -> dict:

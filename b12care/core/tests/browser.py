@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Flags for a sandboxed, offline machine: no background calls home, no GPU.
@@ -73,6 +74,15 @@ def too_small(page) -> list[str]:
 def open_disclosures(page) -> None:
     """Open every <details> so the controls behind them are measured too."""
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+
+
+def shot(page, name: str, *, prefix: str = "") -> None:
+    """Save a full-page PNG into the folder ``B12_SCREENSHOTS`` names, if any (for looking at
+    pages before and after a change; ``make screenshots`` does it for every main page)."""
+    folder = os.environ.get("B12_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{prefix}{name}.png"), full_page=True)
 
 
 def chromium_available() -> bool:
