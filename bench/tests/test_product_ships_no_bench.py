@@ -1,4 +1,4 @@
-"""The product ships no bench page and no bench command (issue K): those live in bench/ and are
+"""The product ships no bench page and no bench command: those live in bench/ and are
 installed by bench/settings.py alone. These tests run with the product's settings."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Phone-first journeys at 390×844 (issue J): a due dose logged with one tap from the home, a
+"""Phone-first journeys at 390×844: a due dose logged with one tap from the home, a
 diary check-in and a message read from the bottom navigation bar. Every tap is counted."""
 
 import datetime as dt
@@ -31,7 +31,7 @@ EARLIER = NOW - dt.timedelta(days=10)
 
 
 def shot(page, name):
-    browser_shot(page, name, prefix="jphone-")
+    browser_shot(page, name, prefix="one-tap-")
 
 
 class Taps:

@@ -1,4 +1,4 @@
-"""Issue C's journey in a real browser (390 px wide): a patient records a B12 result in pmol/L
+"""The blood-test journey in a real browser (390 px wide): a patient records a B12 result in pmol/L
 and sees it normalised to pg/mL and flagged low, records a symptom check-in, and sees both on
 their trend charts with their injection marked."""
 

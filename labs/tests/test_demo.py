@@ -1,4 +1,4 @@
-"""Demo data: idempotent, follows each story, and gives issue D something to catch."""
+"""Demo data: idempotent, follows each story, and gives the red-flag rules something to catch."""
 
 import datetime as dt
 

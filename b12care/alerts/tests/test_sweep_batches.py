@@ -1,4 +1,4 @@
-"""The set-based sweep (issue 6): plans made once ahead, many steps per transaction, one
+"""The set-based sweep: plans made once ahead, many steps per transaction, one
 outbox row per channel per step, one delivery task per batch of ids."""
 
 import datetime as dt

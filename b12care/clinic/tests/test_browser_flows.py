@@ -1,4 +1,4 @@
-"""Layout a person would notice (issue J item 4), in chromium at phone and desktop sizes: each
+"""Layout a person would notice, in chromium at phone and desktop sizes: each
 diary question inside its card's border, each lab value beside its name, the review page's
 timeline filters."""
 

@@ -1,4 +1,4 @@
-"""Issue E's journey: the clinician sees the demo patient whose numbness is worsening at the
+"""The triage journey: the clinician sees the demo patient whose numbness is worsening at the
 top, opens her urgent alert, acknowledges it, and she leaves the urgent group."""
 
 import io

@@ -1,5 +1,5 @@
 """Every control a patient can tap on the main patient pages is at least 44×44 CSS px on a
-390×844 phone (WCAG 2.2 2.5.5; issue J: people with numb fingers). Measured in chromium."""
+390×844 phone (WCAG 2.2 2.5.5; 44 px for people with numb fingers). Measured in chromium."""
 
 from __future__ import annotations
 
