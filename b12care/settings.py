@@ -159,12 +159,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-else:
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles any query its planner thinks expensive: the dashboard's ranking
     # (a CASE of correlated counts over the team) took 680 ms, 610 of them compiling, instead
-    # of 12 ms (docs/benchmarks.md). Short OLTP queries never win from JIT; PG_JIT=on restores it.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c jit={'on' if env.bool('PG_JIT', default=False) else 'off'}")
+    # of 12 ms (docs/benchmarks.md). Short OLTP queries never win from JIT. PG_JIT: "off" sends
+    # jit=off with each connection; "server" sends nothing (poolers such as PgBouncer refuse
+    # startup options: set it with ALTER DATABASE … SET jit = off instead); "on" turns it on.
+    PG_JIT = env.str("PG_JIT", default="off").strip().lower()
+    if PG_JIT not in ("off", "on", "server"):
+        raise ImproperlyConfigured(f"PG_JIT must be off, on or server, not {PG_JIT!r}.")
+    if PG_JIT != "server":
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        given = options.get("options", "")  # e.g. from DATABASE_URL's ?options=…
+        options["options"] = f"{given} -c jit={PG_JIT}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth (django-allauth, email login, no open sign-up) ---------------------------------------

@@ -223,3 +223,25 @@ def test_make_run_leaves_not_found_to_the_access_log(level, logged, tmp_path):
                           DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     assert result.returncode == 0, result.stderr
     assert ("Not Found: /no-such-page/" in result.stderr) is logged, result.stderr
+
+
+@pytest.mark.parametrize("value, url_options, expected", [
+    ("", "", "-c jit=off"),
+    ("on", "", "-c jit=on"),
+    ("off", "?options=-c%20statement_timeout%3D5000", "-c statement_timeout=5000 -c jit=off"),
+    ("server", "", None),  # behind PgBouncer: nothing sent, ALTER DATABASE sets it
+])
+def test_pg_jit_is_sent_with_each_connection_unless_the_server_sets_it(value, url_options,
+                                                                        expected):
+    env = {"DEBUG": "true", "DATABASE_URL": f"postgres://b12@db.internal:5432/b12{url_options}"}
+    if value:
+        env["PG_JIT"] = value
+    got = settings_of("DATABASES", **env)["DATABASES"]["default"].get("OPTIONS", {})
+    assert got.get("options") == expected
+
+
+def test_a_pg_jit_typo_refuses_to_start():
+    result = start_django(DEBUG="true", DATABASE_URL="postgres://b12@db.internal:5432/b12",
+                          PG_JIT="of")
+    assert result.returncode != 0
+    assert "PG_JIT must be off, on or server" in result.stderr
