@@ -19,7 +19,8 @@ MAX_LENGTH = 100
 
 def remember(session: MutableMapping, term: str) -> str:
     """Keep ``term`` in ``session``; return its handle, or "" for an empty term."""
-    term = term.strip()[:MAX_LENGTH]
+    # PostgreSQL refuses NUL in text (the session row): a typed NUL is dropped, not a 500.
+    term = term.replace("\x00", "").strip()[:MAX_LENGTH]
     if not term:
         return ""
     handle = secrets.token_urlsafe(6)

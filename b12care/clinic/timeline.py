@@ -97,6 +97,7 @@ class Timeline:
     notes: list[NoteRow] = field(default_factory=list)  # newest first
     query: TimelineQuery = TimelineQuery()
     has_next: bool = False
+    older_elsewhere: bool = False  # the last page, with more before it: on each app's pages
 
     # Query strings of the pages around this one (same kinds), for the page's links.
     @property
@@ -252,8 +253,10 @@ def patient_timeline_and_notes(patient: PatientProfile, *, limit: int = PAGE_SIZ
             events.append(build[row["kind"]](row))
     events.sort(key=lambda e: e.at, reverse=True)
     start = (query.page - 1) * limit
+    more = len(events) > start + limit
     return Timeline(events[start:start + limit], note_rows[:notes], query,
-                    has_next=len(events) > start + limit)
+                    has_next=more and query.page < MAX_PAGE,
+                    older_elsewhere=more and query.page >= MAX_PAGE)
 
 
 def patient_timeline(patient: PatientProfile, *, limit: int = PAGE_SIZE) -> list[Event]:

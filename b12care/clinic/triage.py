@@ -425,7 +425,9 @@ def _ranked_page(user: User, *, now: dt.datetime, query: str, group: str, phase:
     profiles = visible_patients(user).in_bulk([row.patient_id for row in found.rows])
     patients = []
     for row in found.rows:
-        patient = profiles[row.patient_id]
+        patient = profiles.get(row.patient_id)
+        if patient is None:  # left the care team between the two queries
+            continue
         patient.triage_rank, patient.has_schedule = row.triage_rank, row.has_schedule
         patient.has_overdue_dose = row.has_overdue_dose
         patient.has_overdue_lab = row.has_overdue_lab

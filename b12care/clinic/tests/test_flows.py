@@ -195,6 +195,19 @@ def test_bad_timeline_parameters_show_the_default_view(clinician_client, long_hi
 
 
 @time_machine.travel(NOW, tick=False)
+def test_the_last_timeline_page_offers_no_older_link_and_says_where_older_events_are(
+    long_history
+):
+    # 40 check-ins, 1 a page: page 20 is the last the timeline pages to, and more exist.
+    last = timeline.TimelineQuery(("checkin",), timeline.MAX_PAGE)
+    page = timeline.patient_timeline_and_notes(long_history, limit=1, query=last)
+    assert len(page.events) == 1 and not page.has_next and page.older_elsewhere
+    before = timeline.TimelineQuery(("checkin",), timeline.MAX_PAGE - 1)
+    page = timeline.patient_timeline_and_notes(long_history, limit=1, query=before)
+    assert page.has_next and not page.older_elsewhere
+
+
+@time_machine.travel(NOW, tick=False)
 def test_a_page_past_the_end_says_so_and_links_back(clinician_client, long_history):
     body = clinician_client.get(review_url(long_history), {"kind": "alert", "page": "4"}).content
     assert b"No older events." in body and b'href="?kind=alert#timeline">Back to the newest' in body

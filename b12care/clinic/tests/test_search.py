@@ -6,6 +6,7 @@ import re
 import pytest
 
 from b12care.accounts.tests.factories import CareTeamFactory
+from b12care.clinic import search
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +70,11 @@ def test_an_empty_search_keeps_only_the_filters(clinician_client, team):
 
 def test_a_term_in_the_address_is_not_used(clinician_client, team):
     assert len(clinician_client.get("/clinic/?q=Zelda").context["board"].patients) == 25
+
+
+def test_a_nul_character_typed_into_the_search_is_dropped():
+    # PostgreSQL refuses NUL in the session row: every later load of the search would fail.
+    session = {}
+    handle = search.remember(session, "Li\x00am")
+    assert search.recall(session, handle) == "Liam"
+    assert search.remember(session, "\x00") == ""
