@@ -224,6 +224,14 @@ class InjectionForm(ConfirmableForm, forms.ModelForm):
                      Field("systemic_reactions", wrapper_class="mb-3 checks-grid"), "notes"),
         )
 
+    def clean_taken_at(self):
+        value = self.cleaned_data.get("taken_at")
+        if value is not None and self.data.get("taken_at_fold") == "1":
+            # The second of a repeated local hour (quicklog.TAKEN_AT_FOLD); same instant
+            # when the wall time happens only once.
+            value = value.astimezone(self.patient.tz).replace(fold=1).astimezone(dt.UTC)
+        return value
+
     def clean(self):
         data = super().clean()
         for name in LOCAL_REACTIONS:

@@ -36,6 +36,14 @@ CHIP_SITES = (
     (Site.LEFT_DELTOID, "Left arm"), (Site.RIGHT_DELTOID, "Right arm"),
 )
 TAKEN_NOW = "taken_now"  # the flag the one-tap form posts: "given at the moment of saving"
+# Set with the wall time when "now" is the second occurrence of a repeated local hour (clocks
+# going back): a wall time alone would read as the first (``clock.to_utc``), an hour early.
+TAKEN_AT_FOLD = "taken_at_fold"
+
+
+# Who gave it, as chips on the one-tap form ("Me" only for a patient cleared to self-inject).
+GIVER_CHIPS = ((AdministeredBy.SELF, "Me"), (AdministeredBy.CARER, "Carer or family"),
+               (AdministeredBy.NURSE, "Nurse or clinic"))
 
 
 def chip_label(site: str | None) -> str:
@@ -59,6 +67,7 @@ class QuickLog:
     lot_number: str
     expiry_date: dt.date | None
     batch_remembered: bool
+    givers: tuple[tuple[str, str], ...] = ()  # who may have given it (value, short label)
 
     @property
     def site_label(self) -> str:
@@ -124,8 +133,10 @@ def quick_log(*, phase: Phase | None, last: Injection | None, suggested_site: st
         by = AdministeredBy.SELF if ready_for_self else AdministeredBy.NURSE
     sites = [(value, label) for value, label in CHIP_SITES
              if value not in avoid or value == suggested_site]
+    givers = tuple((value, label) for value, label in GIVER_CHIPS
+                   if value != AdministeredBy.SELF or ready_for_self)
     return QuickLog(
-        site=suggested_site, sites=sites, administered_by=by,
+        site=suggested_site, sites=sites, administered_by=by, givers=givers,
         product=product, dose=dose, unit=unit,
         lot_number=last.lot_number if same_box else "",
         expiry_date=last.expiry_date if same_box else None,
@@ -140,6 +151,9 @@ def with_taken_now(data: QueryDict, *, now: dt.datetime, tz) -> QueryDict:
     if not data.get(TAKEN_NOW):
         return data
     data = data.copy()
-    data["taken_at"] = now.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+    local = now.astimezone(tz)
+    data["taken_at"] = local.strftime("%Y-%m-%dT%H:%M")
+    if local.fold:  # the repeated hour when clocks go back: its second occurrence
+        data[TAKEN_AT_FOLD] = "1"
     data.pop(TAKEN_NOW)
     return data

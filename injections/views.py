@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from b12care.accounts.access import (
@@ -115,7 +116,11 @@ def _logged(request: HttpRequest, recorded: services.Recorded, done_url: str) ->
                 if recorded.planned_dose else "as an extra dose")
         if recorded.planned_dose and recorded.injection.timing == "early":
             what += ", taken early"
-        messages.success(request, f"Injection recorded {what}.")
+        # A mis-tap (one-tap logging, numb fingers) is put right from here: the entry's own
+        # page lets its author change or remove it for 24 hours.
+        messages.success(request, format_html(
+            'Injection recorded {}. <a href="{}">Wrong? Change or remove it</a>', what,
+            reverse("injections:edit", args=[recorded.injection.pk])))
     else:
         messages.info(request, "This injection was already recorded.")
     if events.needs_guidance(recorded.findings):

@@ -104,8 +104,9 @@ def quick_form(html: str) -> dict:
     """The one-tap form's posted values, read from the home page as a browser would."""
     form = re.search(r'<form[^>]*data-testid="quick-log".*?</form>', html, re.S).group(0)
     values = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form))
-    values["site"] = re.search(r'name="site" id="[^"]+" value="([^"]+)" autocomplete="off" '
-                               r'checked', form).group(1)
+    for name in ("site", "administered_by"):  # the chips ticked by default
+        values[name] = re.search(rf'name="{name}" id="[^"]+" value="([^"]+)" '
+                                 r'autocomplete="off" checked', form).group(1)
     values["action"] = re.search(r'action="([^"]+)"', form).group(1).replace("&amp;", "&")
     return values
 
@@ -157,3 +158,9 @@ def test_a_guard_rail_question_opens_the_full_form_instead_of_saving(patient_cli
     assert re.search(r'<details class="form-disclosure[^"]*" open>', page)
     assert 'value="2"' in page  # what was sent is kept
     assert not Injection.objects.filter(patient=patient).exists()
+
+
+def test_who_gave_it_is_offered_as_chips_with_me_only_when_cleared():
+    cleared = defaults(ready_for_self=True)
+    assert [value for value, _ in cleared.givers] == ["self", "carer", "nurse"]
+    assert [value for value, _ in defaults(ready_for_self=False).givers] == ["carer", "nurse"]

@@ -114,6 +114,9 @@ def test_logging_a_dose_records_it_against_the_planned_dose(patient_client, regi
                                        log_form(taken_at="2026-11-25T09:15"), follow=True)
     assert "Injection recorded for induction dose 1 of 6" in response.content.decode()
     dose = PlannedDose.objects.order_by("due_at").first()
+    # A mis-tap is put right from the confirmation itself.
+    edit = reverse("injections:edit", args=[dose.injection.pk])
+    assert f'<a href="{edit}">Wrong? Change or remove it</a>' in response.content.decode()
     assert dose.status == DoseStatus.TAKEN
     assert dose.injection.taken_at == dt.datetime(2026, 11, 25, 9, 15, tzinfo=dt.UTC)
 
@@ -469,3 +472,19 @@ def test_a_reaction_logged_with_an_urgent_alert_open_shows_the_emergency_first_t
     warning = html.index("expired")
     assert emergency < urgent < saved
     assert emergency < warning
+
+
+@pytest.mark.parametrize("now", [
+    dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC),  # 01:30 EDT, the first 01:30 in New York
+    dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC),  # 01:30 EST, the same wall time again
+])
+def test_taken_now_in_the_hour_that_repeats_records_the_moment_of_the_tap(patient_client,
+                                                                          patient, now):
+    patient.timezone = "America/New_York"
+    patient.save(update_fields=["timezone"])
+    with time_machine.travel(now, tick=False):
+        patient_client.force_login(patient.user)
+        response = patient_client.post(reverse("injections:log"),
+                                       log_form(taken_at="", taken_now="1"))
+    assert response.status_code == 302
+    assert Injection.objects.get().taken_at == now
