@@ -60,6 +60,10 @@ def zone_name(zone: str | dt.tzinfo) -> str:
     key = getattr(zone, "key", None) or str(zone)
     if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):
         return "UTC"
+    if key.startswith("Etc/GMT"):
+        # POSIX signs: Etc/GMT+5 is five hours *behind* UTC. Say the offset people read.
+        hours = -int(key.removeprefix("Etc/GMT"))
+        return f"UTC{hours:+d}".replace("-", "−")
     return key.rsplit("/", 1)[-1].replace("_", " ") + " time"
 
 

@@ -14,6 +14,8 @@ patient whose data it is, in one format per kind of page, the zone named where i
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 
 from django import template
 
@@ -22,8 +24,19 @@ from b12care.core.clock import local_text, zone_name
 register = template.Library()
 
 
+@functools.lru_cache(maxsize=1024)
+def _known(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def _zone(whose) -> str:
-    return whose if isinstance(whose, str) else getattr(whose, "timezone", None) or "UTC"
+    """The zone to show in: ``whose``'s, else UTC (a missing variable, an unknown name)."""
+    name = whose if isinstance(whose, str) else getattr(whose, "timezone", None)
+    return name if name and _known(name) else "UTC"
 
 
 def _text(value, whose, kind: str, label: bool) -> str:
@@ -32,6 +45,10 @@ def _text(value, whose, kind: str, label: bool) -> str:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         # A calendar day (a sample date, a diary day) is already the patient's own day.
         return local_text(dt.datetime.combine(value, dt.time(12), dt.UTC), "UTC", "date")
+    if not isinstance(value, dt.datetime):
+        return ""  # not a time at all: nothing rather than a broken page
+    if value.tzinfo is None:  # stored times are UTC; a naive one is read as such
+        value = value.replace(tzinfo=dt.UTC)
     return local_text(value, _zone(whose), kind, label=label)
 
 

@@ -178,3 +178,23 @@ def test_a_clinical_note_shows_the_patients_time_with_her_zone_named(client,
     client.force_login(clinician)
     page = client.get(reverse("clinic:patient_detail", args=[maria.pk])).content.decode()
     assert "Tue 1 Dec 2026, 17:59 (New York time)" in page
+
+
+def test_posix_style_zones_are_named_by_their_real_offset():
+    # Etc/GMT+5 is five hours behind UTC (POSIX signs): "GMT+5 time" would mislead by 10 h.
+    assert zone_name("Etc/GMT+5") == "UTC−5"
+    assert zone_name("Etc/GMT-10") == "UTC+10"
+    assert local_text(at(2026, 10, 7, 21, 59), "Etc/GMT+5", label=True) == (
+        "Wed 7 Oct 2026, 16:59 (UTC−5)")
+
+
+def test_the_template_tag_never_breaks_a_page_on_an_odd_value():
+    from django.template import Context, Template
+
+    page = Template('{% load b12_time %}[{% when value whose %}][{{ value|local_time:"" }}]')
+    naive = dt.datetime(2026, 10, 7, 21, 59)
+    assert page.render(Context({"value": naive})) == (  # a missing zone: UTC, named
+        "[Wed 7 Oct 2026, 21:59 (UTC)][Wed 7 Oct 2026, 21:59]")
+    assert page.render(Context({"value": at(2026, 10, 7, 21, 59), "whose": "Mars/Olympus"})) \
+        == "[Wed 7 Oct 2026, 21:59 (UTC)][Wed 7 Oct 2026, 21:59]"
+    assert page.render(Context({"value": "soon", "whose": "Europe/London"})) == "[][]"
