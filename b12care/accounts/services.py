@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -141,13 +142,23 @@ def invite_resend(*, patient: PatientProfile, by: User, now: dt.datetime) -> Non
                               f"arrive; you can send another in {minutes} minute"
                               f"{'s' if minutes != 1 else ''}.")
     if len(sent) >= INVITE_RESENDS_PER_DAY:
-        raise ValidationError(f"The invitation was already resent {len(sent)} times today. "
+        raise ValidationError(f"The invitation was already resent {len(sent)} times in the "
+                              "last 24 hours. "
                               "Check the email address with the patient, or try again tomorrow.")
     user.set_unusable_password()  # a new unusable hash: every earlier link is void
     user.save(update_fields=["password"])
     audit.record(kind=AuditKind.WRITE, action=INVITE_RESEND_ACTION, user=by, patient=patient,
                  object_type="accounts.user", object_id=user.pk)
-    transaction.on_commit(lambda: invite_email_send(user=user, invited_by=by, resent=True))
+    # Sent inside the transaction, last: if the mail server fails, nothing changed (earlier
+    # links still work, no resend counted) and the clinician is told so, not shown an error page.
+    try:
+        invite_email_send(user=user, invited_by=by, resent=True)
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("invitation resend for patient %s not sent: %s", patient.pk,
+                    type(exc).__name__)
+        raise ValidationError("The email could not be sent just now, so nothing has changed: "
+                              "links in earlier emails still work. Please try again in a few "
+                              "minutes.") from exc
 
 
 def care_team_add(

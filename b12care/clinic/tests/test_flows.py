@@ -99,6 +99,28 @@ def test_the_clinician_resends_an_invitation_and_only_the_new_link_works(
     assert (row.user, row.patient_id, row.kind) == (clinician, invited.pk, "write")
 
 
+def test_a_resend_the_mail_server_refuses_changes_nothing_and_says_so(
+    clinician_client, client, clinician, invited, django_capture_on_commit_callbacks, monkeypatch
+):
+    import smtplib
+
+    from b12care.accounts import services
+
+    services.invite_email_send(user=invited.user, invited_by=clinician)
+    first = link_in(mail.outbox[0])
+
+    def refuse(**kwargs):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr(services, "invite_email_send", refuse)
+    with time_machine.travel(NOW, tick=False):
+        response = resend(clinician_client, invited, django_capture_on_commit_callbacks)
+    assert response.status_code == 200
+    assert "could not be sent just now, so nothing has changed" in response.content.decode()
+    assert b"Choose your password" in client.get(first, follow=True).content  # still valid
+    assert not AccessLog.objects.filter(action="resent the invitation").exists()
+
+
 def test_resending_is_held_back_for_a_few_minutes_and_to_five_a_day(
     clinician_client, clinician, invited, django_capture_on_commit_callbacks
 ):
@@ -115,7 +137,7 @@ def test_resending_is_held_back_for_a_few_minutes_and_to_five_a_day(
     assert len(mail.outbox) == 5
     with time_machine.travel(start + dt.timedelta(hours=2), tick=False):
         refused = resend(clinician_client, invited, django_capture_on_commit_callbacks)
-    assert "already resent 5 times today" in refused.content.decode()
+    assert "already resent 5 times in the last 24 hours" in refused.content.decode()
     with time_machine.travel(start + dt.timedelta(days=1, minutes=1), tick=False):
         clinician_client.force_login(clinician)  # a new working day, a new session
         resend(clinician_client, invited, django_capture_on_commit_callbacks)
