@@ -183,8 +183,8 @@ def _injection_event(row) -> Event:
         row["at"], "injection",
         f"Injection {inj.dose.normalize():f} {inj.get_unit_display()} "
         f"{inj.get_product_display().lower()}",
-        f"{inj.get_site_display()}; by {inj.get_administered_by_display().lower()}; "
-        f"pain {inj.pain}/10",
+        f"{inj.get_site_display()}; by {inj.get_administered_by_display().lower()}"
+        + (f"; pain {inj.pain}/10" if inj.pain is not None else "; pain not recorded"),
         "danger" if row["b1"] else "",
     )
 

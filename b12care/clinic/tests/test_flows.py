@@ -242,3 +242,14 @@ def test_a_filtered_page_costs_the_same_queries(clinician_client, clinician, pat
     with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as queries:
         assert clinician_client.get(filtered).status_code == 200
     assert len(queries.captured_queries) == len(plain)
+
+
+def test_an_injection_without_a_pain_score_says_so_on_the_timeline(clinician, patient):
+    from injections import services as injection_services
+
+    injection_services.injection_record(
+        patient=patient, recorded_by=clinician, now=NOW, taken_at=NOW - dt.timedelta(hours=1),
+        product="hydroxocobalamin", dose="1", unit="mg", site="left_deltoid",
+        administered_by="nurse", pain=None, form_token="no-pain")
+    [event] = timeline.patient_timeline_and_notes(patient).events
+    assert event.detail == "Left upper arm (deltoid); by a nurse or clinic; pain not recorded"
