@@ -162,7 +162,10 @@ def test_no_page_shows_a_raw_utc_time_or_an_iso_date(client, who):
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         text = _visible_text(response.content.decode())
-        hits = re.findall(r"\bUTC\b|\b\d{4}-\d{2}-\d{2}\b", text)
+        # And no Python value leaking into a sentence ("pain None/10"); "None added." and
+        # "None (0): …" are English.
+        hits = re.findall(r"\bUTC\b|\b\d{4}-\d{2}-\d{2}\b|\bNone\b(?!\.| added| \(0\))"
+                          r"|\bnan\b", text)
         if hits:
             found[name] = sorted(set(hits))
     assert found == {}
