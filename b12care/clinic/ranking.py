@@ -22,6 +22,11 @@ from injections.models import DoseStatus, Phase, PlannedDose, Regimen, RegimenSt
 
 from .models import TriageState
 
+# The ranking's definitions (``triage`` uses the same names for its ORM definition).
+POOR_ADHERENCE_PERCENT = 80  # on time below this share of the doses due …
+ADHERENCE_DAYS = 90  # … in the last 90 days
+MISSED_RECENT_DAYS = 14  # a missed dose keeps a patient in "overdue doses" this long
+
 ORDER = {
     "triage": "r.triage_rank, (r.newest_finding_at IS NULL), r.newest_finding_at DESC, "
               "r.last_name, r.first_name, r.id",
@@ -93,7 +98,8 @@ def _sql(visible: str, *, where: list[str], sort: str, with_phase: bool) -> str:
                     WHEN {f["overdue_dose"]} THEN 3
                     WHEN {f["overdue_lab"]} THEN 4
                     WHEN {f["adh_due"]} > 0
-                         AND {f["adh_on_time"]} * 100 < {f["adh_due"]} * 80 THEN 5
+                         AND {f["adh_on_time"]} * 100
+                             < {f["adh_due"]} * {POOR_ADHERENCE_PERCENT} THEN 5
                     WHEN NOT {f["has_schedule"]} THEN 6
                     ELSE 7 END AS triage_rank
         FROM {profile} p JOIN {User._meta.db_table} u ON u.id = p.user_id
@@ -129,8 +135,9 @@ def ranking(user: User, *, now: dt.datetime, query: str = "", rank: int | None =
     ops = connection.ops
     params = {
         "now": ops.adapt_datetimefield_value(now),
-        "since": ops.adapt_datetimefield_value(now - dt.timedelta(days=90)),
-        "missed_since": ops.adapt_datetimefield_value(now - dt.timedelta(days=14)),
+        "since": ops.adapt_datetimefield_value(now - dt.timedelta(days=ADHERENCE_DAYS)),
+        "missed_since": ops.adapt_datetimefield_value(
+            now - dt.timedelta(days=MISSED_RECENT_DAYS)),
         "today": ops.adapt_datefield_value(now.date()),
         "rank": rank, "phase": phase, "offset": offset, "limit": limit,
         "like": f"%{ops.prep_for_like_query(query)}%",

@@ -45,7 +45,7 @@ from labs.models import PlannedLab, PlanStatus
 from labs.selectors import LatestLab, latest_key_labs
 from symptoms.selectors import nerve_trends
 
-from .ranking import ranking
+from .ranking import ADHERENCE_DAYS, MISSED_RECENT_DAYS, POOR_ADHERENCE_PERCENT, ranking
 from .state import refresh_triage_state
 
 (EMERGENCY, URGENT, REVIEW, OVERDUE_DOSE, OVERDUE_LAB, POOR_ADHERENCE, NO_SCHEDULE,
@@ -63,7 +63,6 @@ GROUP_TITLES = {
 GROUP_KEYS = {"emergency": EMERGENCY, "urgent": URGENT, "review": REVIEW,
               "overdue_dose": OVERDUE_DOSE, "poor_adherence": POOR_ADHERENCE,
               "no_schedule": NO_SCHEDULE, "overdue_lab": OVERDUE_LAB, "other": OTHER}
-POOR_ADHERENCE_PERCENT = 80  # on time below this share of due doses (CLINICAL/issue G1)
 SORTS = {
     # Within a tier, the newest open finding first (TriageState.newest_finding_at; patients
     # without alerts have none and keep the name order).
@@ -74,9 +73,7 @@ SORTS = {
 }
 PHASES = ("induction", "maintenance", "none")
 KEY_LABS = ("hb", "mcv", "b12")
-ADHERENCE_DAYS = 90  # adherence on the dashboard: doses due in the last 90 days
 TREND_DAYS = 14  # neurological symptom sparkline (the red-flag window)
-MISSED_RECENT_DAYS = 14  # a missed dose keeps a patient in "overdue doses" this long
 PAGE_SIZE = 25
 
 
