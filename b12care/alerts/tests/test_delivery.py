@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 import time_machine
@@ -14,6 +13,7 @@ from b12care.alerts.channels import DeliveryError, in_app
 from b12care.alerts.models import InAppMessage, Notification
 from b12care.alerts.rules import Finding
 from b12care.celery import app
+from b12care.core.tests.concurrency import run_at_once
 
 from .conftest import NOW, make_dose
 
@@ -283,23 +283,15 @@ def test_two_workers_delivering_the_same_row_at_once_send_it_once(patient, clini
     finding = Finding("neuro_worsening", "urgent", "neuro_worsening:balance", "p", "c")
     lifecycle.findings_record(patient=patient, findings=[finding], now=NOW)
     email = Notification.objects.get(channel="email").pk
-    barrier = threading.Barrier(2)
-    outcomes, sends = [], []
+    sends = []
 
     def slow_send(notification):
         sends.append(notification.pk)
 
     def run():
-        try:
-            barrier.wait()
-            outcomes.append(deliver(email, now=NOW, send=slow_send))
-        finally:
-            connection.close()
+        return deliver(email, now=NOW, send=slow_send)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes, errors = run_at_once(run, run)
+    assert errors == []
     assert sorted(outcomes) == ["sent", "skipped"]
     assert sends == [email]

@@ -2,7 +2,6 @@
 sent once (even with two sweeps at once), and acknowledgement stops it."""
 
 import datetime as dt
-import threading
 import zoneinfo
 
 import pytest
@@ -13,6 +12,7 @@ from b12care.accounts.tests.factories import ClinicianFactory
 from b12care.alerts import escalation, lifecycle
 from b12care.alerts.models import AlertEscalation, EscalationLadder, Notification
 from b12care.alerts.rules import Finding
+from b12care.core.tests.concurrency import run_at_once
 
 from .conftest import NOW
 
@@ -195,20 +195,11 @@ def test_two_sweeps_in_two_connections_at_once_send_each_rung_once(patient, clin
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL for truly concurrent writers; SQLite serialises them")
     [alert] = lifecycle.findings_record(patient=patient, findings=[reaction()], now=NOW)
-    barrier = threading.Barrier(2)
-    sent = []
 
     def run():
-        try:
-            barrier.wait()
-            sent.append(escalation.escalations_sweep(now=NOW + 15 * MIN))
-        finally:
-            connection.close()
+        return escalation.escalations_sweep(now=NOW + 15 * MIN)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    sent, errors = run_at_once(run, run)
+    assert errors == []
     assert sorted(sent) == [0, 1]
     assert Notification.objects.filter(alert=alert, escalation_step=1).count() == 4

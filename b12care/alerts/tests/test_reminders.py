@@ -2,7 +2,6 @@
 exactly once per step (or skipped with a reason)."""
 
 import datetime as dt
-import threading
 import zoneinfo
 
 import pytest
@@ -12,6 +11,7 @@ from django.db import connection
 from b12care.accounts.tests.factories import CareTeamFactory, PatientFactory
 from b12care.alerts import reminder_plans, reminder_sweep
 from b12care.alerts.models import Alert, AlertRule, Notification, ReminderStep
+from b12care.core.tests.concurrency import run_at_once
 from labs.models import Analyte, PlannedLab
 
 from .conftest import make_dose
@@ -273,23 +273,11 @@ def test_two_sweeps_at_once_send_one_reminder_per_dose():
     patients = [PatientFactory() for _ in range(10)]
     doses = [make_dose(p, DUE + dt.timedelta(minutes=i)) for i, p in enumerate(patients)]
     now = utc(2026, 11, 24, 8, 30)
-    barrier = threading.Barrier(2)
-    errors = []
 
     def run():
-        try:
-            barrier.wait()
-            reminder_sweep.reminders_sweep(now=now, batch_size=3)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        return reminder_sweep.reminders_sweep(now=now, batch_size=3)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _, errors = run_at_once(run, run)
     assert errors == []
     assert ReminderStep.objects.filter(step=0, status="sent").count() == len(doses)
     assert Notification.objects.filter(channel="email").count() == len(doses)

@@ -3,7 +3,6 @@ only when a fact changed, and is what the pages read."""
 
 import datetime as dt
 import random
-import threading
 from importlib import import_module
 
 import pytest
@@ -18,6 +17,7 @@ from b12care.alerts import lifecycle, sections, summary
 from b12care.alerts.models import ACTIVE_STATUSES, Alert, AlertSummary
 from b12care.alerts.rules import Finding
 from b12care.clinic import triage
+from b12care.core.tests.concurrency import run_at_once
 
 from .conftest import NOW
 
@@ -159,24 +159,12 @@ def test_two_writers_adding_alerts_for_one_patient_at_once_keep_the_summary_true
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL for truly concurrent writers; SQLite serialises them")
     lifecycle.findings_record(patient=patient, findings=[finding("hb", "review")], now=NOW)
-    barrier = threading.Barrier(2)
-    errors = []
 
-    def write(key: str) -> None:
-        try:
-            barrier.wait()
-            lifecycle.findings_record(patient=patient, findings=[finding(key, "urgent")],
-                                      now=NOW)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def write(key: str):
+        return lambda: lifecycle.findings_record(patient=patient,
+                                                 findings=[finding(key, "urgent")], now=NOW)
 
-    threads = [threading.Thread(target=write, args=(key,)) for key in ("neuro", "site")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _, errors = run_at_once(write("neuro"), write("site"))
     assert errors == []
     assert stored_summary(patient.pk).urgent_open == 2
     assert stored_summary(patient.pk) == live_summary(patient.pk)
