@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from b12care.core import events, reads
 from b12care.core.admin_a11y import LabelledTabularInline
+from b12care.core.admin_readonly import ReadOnlyAdmin
 
 from .models import (
     AccessLog,
@@ -116,7 +117,7 @@ class AccessLogRoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin):
     """The audit log, read-only: no add, change or delete (single or bulk) for anyone."""
 
     list_display = ["at", "kind", "user_label", "role", "patient_label", "action", "object_type",
@@ -129,15 +130,6 @@ class AccessLogAdmin(admin.ModelAdmin):
                        "patient_label", "action", "object_type", "object_id", "address",
                        "user_agent", "request_id"]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CareTeamMembership)

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from b12care.core import reads
 from b12care.core.admin_history import HistoryAdmin
+from b12care.core.admin_readonly import ReadOnlyAdmin
 
 from . import config, delivery, rule_settings
 from .models import (
@@ -173,19 +174,10 @@ class EscalationLadderAdmin(HistoryAdmin):
 
 
 @admin.register(AlertEscalation)
-class AlertEscalationAdmin(admin.ModelAdmin):
+class AlertEscalationAdmin(ReadOnlyAdmin):
     """Read-only: the ladder's record (the sweep and acknowledgements own it)."""
 
     list_display = ["alert", "round", "step", "tier", "due_at", "status", "processed_at",
                     "recipients"]
     list_filter = ["tier", "status"]
     list_select_related = ["alert__patient__user", "alert__rule"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
